@@ -1,0 +1,240 @@
+"""Amounts. In: a sentence of the cleaned view. Out: AmountMentions (money, counts, % of GDP).
+
+Money: a currency symbol or ISO code before a number ("$4.5 billion", "EUR 500m",
+"NOK 7.5 bn", "¥471.9 billion"), or a number before a currency name or code ("600 million
+euros", "15.8 billion yen", "2 billion CAD"), or number words ("half a billion euros").
+Values are fully expanded (4.5e9); hedges before the figure ("nearly", "more than", "up to")
+set approx; a range ("$1-1.5 billion", "between $1bn and $1.5bn") keeps its upper bound,
+approx. Counts: a number before a counted noun ("122 individuals and entities",
+"over 2,500 Ukrainian refugees", "56 agreements"). A currency name that several currencies
+share ("kroner", "crowns") keeps every candidate; the caller picks by the donor's country.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from aidtrace.extract.lexicon import Lexicon
+from aidtrace.model import Amount
+
+_NUM = r"\d+(?:[.,]\d+)*"
+_NOT_CODES = frozenset({"ALL", "TOP", "CUP", "MOP", "BOB", "PEN", "TRY", "MAD", "GEL", "LAK", "SOS", "CAR"})
+
+
+@dataclass(frozen=True, slots=True)
+class AmountMention:
+    start: int
+    end: int
+    amount: Amount
+    kind: str  # money | count
+    candidates: tuple[str, ...] = ()  # money: currencies the surface form can mean
+
+
+@dataclass(frozen=True, slots=True)
+class GdpShare:
+    start: int
+    end: int
+    percent: float
+
+
+@cache
+def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
+    def alternation(items: list[str]) -> str:
+        return "|".join(re.escape(i).replace(r"\ ", r"\s+") for i in sorted(items, key=len, reverse=True))
+
+    symbols = alternation(list(lexicon.currency_symbols) + ["$"])
+    codes = alternation([c for c in lexicon.currency_codes if c not in _NOT_CODES])
+    words = alternation(list(lexicon.currency_words))
+    scales = alternation(list(lexicon.terms["scale"]))
+    numbers = alternation([w for w in lexicon.terms["number"] if w not in ("a", "an", "several")])
+    counted = alternation(list(lexicon.terms["count_unit"]))
+    scale = rf"(?:\s?(?P<scale>{scales})\b)"
+    number = rf"(?P<num>{_NUM})(?:\s?(?:-|–|to)\s?(?P<upper>{_NUM}))?"
+    return {
+        "prefix": re.compile(
+            rf"(?<![\w$])(?P<cur>{symbols}|\b(?:{codes})\b)\s?{number}{scale}?"
+            rf"(?:\s+(?i:(?P<word>{words}))\b)?"
+        ),
+        "suffix": re.compile(
+            rf"(?<![\w.,]){number}{scale}?\s*(?:(?i:(?P<word>{words}))\b|\b(?P<code>{codes})\b)"
+        ),
+        "spelled": re.compile(
+            rf"(?i:\b(?P<words>{numbers}|a|an|half\s+a)\s+(?P<scale>{scales})\s+(?P<word>{words}))\b"
+        ),
+        "count": re.compile(
+            rf"(?<![\w$€£¥.,])(?P<num>{_NUM}|(?i:{numbers}))(?:\s+(?i:(?P<scale>thousand|million|hundred)))?"
+            rf"(?P<mods>(?:\s+(?:additional|more|new|further|other|collaborative|cooperation|business|"
+            rf"Russian|Belarusian|Ukrainian|Japanese|foreign|separate|different|key|bilateral|"
+            rf"commercial|major|international|domestic|private|local|state-owned|sanctioned|"
+            rf"used|armou?red|military|of\s+the|[a-z]+-[a-z]+)){{0,2}})\s+"
+            rf"(?P<unit>(?i:{counted}))\b"
+        ),
+        "gdp": re.compile(
+            rf"(?P<num>{_NUM})\s?(?:%|percent|per\s+cent)\s+of\s+(?:its\s+|their\s+|the\s+country's\s+|"
+            rf"the\s+)?(?:annual\s+)?(?:\d{{4}}\s+)?(?:GDP|gross\s+domestic\s+product|national\s+income|GNI)",
+            re.IGNORECASE,
+        ),
+    }
+
+
+def find_amounts(view: str, start: int, end: int, lexicon: Lexicon) -> list[AmountMention]:
+    """Money and count mentions in view[start:end], left to right, without overlaps."""
+    patterns = _patterns(lexicon)
+    found: list[AmountMention] = []
+    for name in ("prefix", "suffix", "spelled"):
+        for match in patterns[name].finditer(view, start, end):
+            mention = _money(match, lexicon, view)
+            if mention and not _overlaps(mention, found):
+                found.append(mention)
+    for match in patterns["count"].finditer(view, start, end):
+        mention = _count(match, lexicon, view)
+        if mention and not _overlaps(mention, found):
+            found.append(mention)
+    found = _merge_ranges(view, sorted(found, key=lambda m: m.start))
+    return found
+
+
+def find_gdp_shares(view: str, start: int, end: int, lexicon: Lexicon) -> list[GdpShare]:
+    shares = []
+    for match in _patterns(lexicon)["gdp"].finditer(view, start, end):
+        value = parse_number(match.group("num"))
+        if value is not None:
+            shares.append(GdpShare(match.start(), match.end(), value))
+    return shares
+
+
+def parse_number(raw: str) -> float | None:
+    """'1,200' -> 1200, '4.5' -> 4.5, '1.000.000' -> 1e6, '1,5' -> 1.5 (decimal comma)."""
+    if "," in raw and "." in raw:
+        raw = raw.replace(",", "")
+    elif "," in raw:
+        groups = raw.split(",")
+        raw = raw.replace(",", "") if all(len(g) == 3 for g in groups[1:]) else raw.replace(",", ".")
+    elif raw.count(".") > 1:
+        raw = raw.replace(".", "")
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def _scale(lexicon: Lexicon, word: str | None) -> float:
+    if not word:
+        return 1.0
+    return float(lexicon.terms["scale"].get(word.lower(), "1") or 1)
+
+
+def _money(match: re.Match[str], lexicon: Lexicon, view: str) -> AmountMention | None:
+    groups = match.groupdict()
+    if groups.get("words"):
+        value = _word_value(lexicon, groups["words"])
+    else:
+        value = parse_number(groups["num"])
+        if groups.get("upper"):
+            upper = parse_number(groups["upper"])
+            value = upper if upper is not None and value is not None and upper > value else value
+    if value is None:
+        return None
+    scale_word = groups.get("scale")
+    if scale_word and scale_word.lower() in ("m", "b", "k") and view[match.start("scale") - 1].isspace():
+        return None  # "5 m" is a length, not money; abbreviations attach: "€50m"
+    candidates = _currencies(lexicon, groups)
+    if not candidates:
+        return None
+    value *= _scale(lexicon, scale_word)
+    if value <= 0:
+        return None
+    approx = bool(groups.get("upper")) or has_hedge(view, match.start(), lexicon)
+    return AmountMention(
+        match.start(), match.end(), Amount(value=value, unit=candidates[0], approx=approx), "money", candidates
+    )
+
+
+def _currencies(lexicon: Lexicon, groups: dict[str, str | None]) -> tuple[str, ...]:
+    cur, code, word = groups.get("cur"), groups.get("code"), groups.get("word")
+    if word:  # a currency name is the most specific: "A$" never precedes "euros"
+        named = tuple(c.code for c in lexicon.currency_words.get(" ".join(word.lower().split()), []))
+        if named and (not cur or cur == "$" or cur in lexicon.currency_codes):
+            return named
+    if code:
+        return (code,)
+    if cur:
+        if cur in lexicon.currency_codes:
+            return (cur,)
+        if cur == "$":
+            return ("USD",)
+        return (lexicon.currency_symbols[cur].code,)
+    return ()
+
+
+def _word_value(lexicon: Lexicon, words: str) -> float | None:
+    key = " ".join(words.lower().split())
+    if key in ("a", "an"):
+        return 1.0
+    if key == "half a":
+        return 0.5
+    raw = lexicon.terms["number"].get(key)
+    return float(raw) if raw else None
+
+
+def has_hedge(view: str, at: int, lexicon: Lexicon) -> bool:
+    """Whether an approximating word ("nearly", "more than", ...) stands right before `at`."""
+    window = view[max(0, at - 30) : at]
+    hedge = lexicon.term_pattern("approx")
+    for match in hedge.finditer(window):
+        rest = window[match.end() :]
+        if re.fullmatch(r"\s*(?:(?:a|an|the|some|about|around)\s+)?", rest):
+            return True
+    return False
+
+
+def _count(match: re.Match[str], lexicon: Lexicon, view: str) -> AmountMention | None:
+    raw = match.group("num")
+    value = parse_number(raw) if raw[0].isdigit() else _word_value(lexicon, raw)
+    if value is None or value <= 0:
+        return None
+    if raw.isdigit() and len(raw) == 4 and 1900 <= value <= 2100 and not match.group("scale"):
+        return None  # a year: "in 2022 Ukrainians ..."
+    multiplier = {"thousand": 1e3, "million": 1e6, "hundred": 1e2}
+    if match.group("scale"):
+        value *= multiplier[match.group("scale").lower()]
+    unit = lexicon.term_value("count_unit", " ".join(match.group("unit").lower().split()))
+    if not unit:
+        return None
+    approx = has_hedge(view, match.start(), lexicon)
+    return AmountMention(match.start(), match.end(), Amount(value=value, unit=unit, approx=approx), "count")
+
+
+def _overlaps(mention: AmountMention, found: list[AmountMention]) -> bool:
+    return any(mention.start < f.end and f.start < mention.end for f in found)
+
+
+_BETWEEN = re.compile(r"\bbetween\s*$|\bfrom\s*$", re.IGNORECASE)
+_AND = re.compile(r"\s*(?:and|to|-|–)\s*$")
+
+
+def _merge_ranges(view: str, mentions: list[AmountMention]) -> list[AmountMention]:
+    """'between $1 billion and $1.5 billion' -> one mention: the upper bound, approx."""
+    merged: list[AmountMention] = []
+    for mention in mentions:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.kind == mention.kind == "money"
+            and previous.amount.unit == mention.amount.unit
+            and _AND.fullmatch(view[previous.end : mention.start])
+            and _BETWEEN.search(view[max(0, previous.start - 12) : previous.start])
+        ):
+            upper = max(previous.amount.value, mention.amount.value)
+            merged[-1] = AmountMention(
+                previous.start,
+                mention.end,
+                Amount(value=upper, unit=mention.amount.unit, approx=True),
+                "money",
+                previous.candidates,
+            )
+            continue
+        merged.append(mention)
+    return merged
