@@ -65,7 +65,7 @@ EXTRA_SYMBOLS = {
     "TRY": ["₺"],
 }
 # symbols CLDR gives that are too ambiguous in news text to mean one currency
-DROP_SYMBOLS = {"$", "¥", "£", "kr", "Fr.", "R", "K", "P", "L", "S/", "Q", "B/.", "C$", "¥"}
+DROP_SYMBOLS = {"$", "¥", "£", "kr", "Fr.", "R", "K", "P", "L", "S/", "Q", "B/.", "C$"}
 
 
 def main() -> None:
@@ -85,7 +85,7 @@ def main() -> None:
             continue  # gold, SDRs, test codes: not money a donor pledges
         singular = get_currency_name(code, locale="en")
         plural = get_currency_name(code, count=2, locale="en")
-        names = [singular, plural, singular.lower(), plural.lower()] + EXTRA_NAMES.get(code, [])
+        names = [singular, plural, singular.lower(), plural.lower(), *EXTRA_NAMES.get(code, [])]
         symbol = get_currency_symbol(code, locale="en")
         symbols = [] if symbol == code or symbol in DROP_SYMBOLS else [symbol]
         symbols += EXTRA_SYMBOLS.get(code, [])

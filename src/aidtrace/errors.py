@@ -1,10 +1,10 @@
 """Errors a user can act on. Anything else is a bug and keeps its traceback.
 
-    AidtraceError            base: str(err) says what, where and what to do
-    ├── ConfigError          a bad setting, option or data file
-    ├── InputError           a document we cannot read (recorded per document)
-    │   └── UnreadableDocument
-    └── InvalidRequest       a bad CLI or API parameter
+AidtraceError            base: str(err) says what, where and what to do
+├── ConfigError          a bad setting, option or data file
+├── InputError           a document we cannot read (recorded per document)
+│   └── UnreadableDocument
+└── InvalidRequest       a bad CLI or API parameter
 """
 
 from __future__ import annotations

@@ -47,7 +47,9 @@ def find_actors(view: str, start: int, end: int, lexicon: Lexicon, *, when: str 
     return mentions
 
 
-def _longest_at(view: str, tokens: list[tuple[int, int]], i: int, lexicon: Lexicon, when: str | None) -> tuple[ActorMention, int] | None:
+def _longest_at(
+    view: str, tokens: list[tuple[int, int]], i: int, lexicon: Lexicon, when: str | None
+) -> tuple[ActorMention, int] | None:
     limit = min(len(tokens), i + lexicon.max_actor_words + 2)
     for j in range(limit - 1, i - 1, -1):
         s, e = tokens[i][0], tokens[j][1]

@@ -44,13 +44,13 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
     def alternation(items: list[str]) -> str:
         return "|".join(re.escape(i).replace(r"\ ", r"\s+") for i in sorted(items, key=len, reverse=True))
 
-    symbols = alternation(list(lexicon.currency_symbols) + ["$"])
+    symbols = alternation([*list(lexicon.currency_symbols), "$"])
     codes = alternation([c for c in lexicon.currency_codes if c not in _NOT_CODES])
     words = alternation(list(lexicon.currency_words))
     scales = alternation(list(lexicon.terms["scale"]))
     numbers = alternation([w for w in lexicon.terms["number"] if w not in ("a", "an", "several")])
     counted = alternation(list(lexicon.terms["count_unit"]))
-    scale = rf"(?:\s?(?P<scale>{scales})\b)"
+    scale = rf"(?:\s?(?P<scale>(?i:{scales}))\b)"
     number = rf"(?P<num>{_NUM})(?:\s?(?:-|–|to)\s?(?P<upper>{_NUM}))?"
     return {
         "prefix": re.compile(
@@ -148,7 +148,11 @@ def _money(match: re.Match[str], lexicon: Lexicon, view: str) -> AmountMention |
         return None
     approx = bool(groups.get("upper")) or has_hedge(view, match.start(), lexicon)
     return AmountMention(
-        match.start(), match.end(), Amount(value=value, unit=candidates[0], approx=approx), "money", candidates
+        match.start(),
+        match.end(),
+        Amount(value=value, unit=candidates[0], approx=approx),
+        "money",
+        candidates,
     )
 
 

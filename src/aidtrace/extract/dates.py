@@ -19,9 +19,17 @@ MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"),
-            ("May",), ("June", "Jun"), ("July", "Jul"), ("August", "Aug"),
-            ("September", "Sept", "Sep"), ("October", "Oct"), ("November", "Nov"),
+            ("January", "Jan"),
+            ("February", "Feb"),
+            ("March", "Mar"),
+            ("April", "Apr"),
+            ("May",),
+            ("June", "Jun"),
+            ("July", "Jul"),
+            ("August", "Aug"),
+            ("September", "Sept", "Sep"),
+            ("October", "Oct"),
+            ("November", "Nov"),
             ("December", "Dec"),
         ],
         1,
@@ -42,25 +50,99 @@ _WAR = r"(?:Russia's\s+|the\s+)?(?:full[\s-]scale\s+|Russian\s+)?(?:invasion|war
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>20\d\d|19\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),
     ("mdy", re.compile(r"\b" + _M.format("m") + r"\s+" + _D.format("d") + r",?\s+" + _Y.format("y"))),
-    ("dmy", re.compile(r"\b" + _D.format("d") + r"(?:\s+of)?\s+" + _M.format("m") + r",?\s+" + _Y.format("y"))),
-    ("md", re.compile(r"\b" + _M.format("m") + r"\s+" + _D.format("d") + r"\b(?!,?\s+\d{4})" + _YEAR_REF + "?")),
-    ("dm", re.compile(r"\b" + _D.format("d") + r"(?:\s+of)?\s+" + _M.format("m") + r"\b(?!,?\s+\d{4})" + _YEAR_REF + "?")),
-    ("range_my", re.compile(
-        r"\b(?:between|from)\s+" + _M.format("m1") + r"(?:\s+" + _Y.format("y1") + r")?\s+(?:and|to|until|through)\s+"
-        + _M.format("m2") + r",?\s+(?:of\s+)?" + _Y.format("y2"))),
-    ("range_y", re.compile(r"\b(?:between|from)\s+" + _Y.format("y1") + r"\s+(?:and|to|until|through)\s+" + _Y.format("y2"))),
+    (
+        "dmy",
+        re.compile(r"\b" + _D.format("d") + r"(?:\s+of)?\s+" + _M.format("m") + r",?\s+" + _Y.format("y")),
+    ),
+    (
+        "md",
+        re.compile(r"\b" + _M.format("m") + r"\s+" + _D.format("d") + r"\b(?!,?\s+\d{4})" + _YEAR_REF + "?"),
+    ),
+    (
+        "dm",
+        re.compile(
+            r"\b" + _D.format("d") + r"(?:\s+of)?\s+" + _M.format("m") + r"\b(?!,?\s+\d{4})" + _YEAR_REF + "?"
+        ),
+    ),
+    (
+        "range_my",
+        re.compile(
+            r"\b(?:between|from)\s+"
+            + _M.format("m1")
+            + r"(?:\s+"
+            + _Y.format("y1")
+            + r")?\s+(?:and|to|until|through)\s+"
+            + _M.format("m2")
+            + r",?\s+(?:of\s+)?"
+            + _Y.format("y2")
+        ),
+    ),
+    (
+        "range_y",
+        re.compile(
+            r"\b(?:between|from)\s+" + _Y.format("y1") + r"\s+(?:and|to|until|through)\s+" + _Y.format("y2")
+        ),
+    ),
     ("range_dash", re.compile(r"\b" + _Y.format("y1") + r"\s?[-–]\s?" + r"(?P<y2>(?:19|20)?\d\d)\b")),
-    ("since_war", re.compile(r"(?i:\b(?:since|from)\s+(?:the\s+)?(?:very\s+)?(?:start|beginning|onset|outbreak|first\s+day|first\s+days)\s+of\s+)" + _WAR)),
-    ("at_war", re.compile(r"(?i:\b(?:at|in|during)\s+the\s+(?:very\s+)?(?:start|beginning|onset|outbreak|initial\s+(?:months|weeks|days|stages?|phase)|first\s+(?:months|weeks|days|stages?|phase))\s+of\s+)" + _WAR)),
-    ("past", re.compile(r"(?i:\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?P<n>two|three|four|five|six|\d+|)\s*(?P<unit>years?|months?))")),
+    (
+        "since_war",
+        re.compile(
+            r"(?i:\b(?:since|from)\s+(?:the\s+)?(?:very\s+)?(?:start|beginning|onset|outbreak|first\s+day|first\s+days)\s+of\s+)"
+            + _WAR
+        ),
+    ),
+    (
+        "at_war",
+        re.compile(
+            r"(?i:\b(?:at|in|during)\s+the\s+(?:very\s+)?(?:start|beginning|onset|outbreak|initial\s+(?:months|weeks|days|stages?|phase)|first\s+(?:months|weeks|days|stages?|phase))\s+of\s+)"
+            + _WAR
+        ),
+    ),
+    (
+        "past",
+        re.compile(
+            r"(?i:\b(?:over|in|during)\s+the\s+(?:past|last)\s+(?P<n>two|three|four|five|six|\d+|)\s*(?P<unit>years?|months?))"
+        ),
+    ),
     ("my", re.compile(r"\b" + _EDGE + _M.format("m") + r",?\s+(?:of\s+)?" + _Y.format("y"))),
-    ("rel_month", re.compile(r"\b(?P<rel>[Ll]ast|[Tt]his|[Nn]ext|[Ee]arlier\s+this|[Ll]ater\s+this)\s+" + _M.format("m") + r"\b")),
+    (
+        "rel_month",
+        re.compile(
+            r"\b(?P<rel>[Ll]ast|[Tt]his|[Nn]ext|[Ee]arlier\s+this|[Ll]ater\s+this)\s+"
+            + _M.format("m")
+            + r"\b"
+        ),
+    ),
     ("m_yref", re.compile(r"\b" + _EDGE + _M.format("m") + _YEAR_REF)),
-    ("month", re.compile(r"(?:(?<=\b[Ii]n\s)|(?<=\b[Bb]y\s)|(?<=\b[Ss]ince\s)|(?<=\b[Uu]ntil\s)|(?<=\b[Ff]rom\s)|(?<=\b[Dd]uring\s)|(?<=\b[Ll]ate\s)|(?<=\b[Ee]arly\s)|(?<=\b[Mm]id-)|(?<=\b[Oo]f\s)|(?<=\bthe\s)|(?<=^))" + _M.format("m") + r"(?![\w-])(?!\s+\d)")),
-    ("rel", re.compile(r"(?i:\b(?P<phrase>(?:late|early|earlier|later)\s+(?:last|this|next)\s+(?:year|month)|(?:at\s+)?the\s+(?:end|beginning|start|turn)\s+of\s+(?:this|last|next)\s+(?:year|month)|this\s+year|last\s+year|next\s+year|this\s+month|last\s+month|next\s+month|earlier\s+this\s+(?:year|month|week)|this\s+week|last\s+week|yesterday|today|a\s+year\s+ago|(?:two|three)\s+years\s+ago))\b")),
+    (
+        "month",
+        re.compile(
+            r"(?:(?<=\b[Ii]n\s)|(?<=\b[Bb]y\s)|(?<=\b[Ss]ince\s)|(?<=\b[Uu]ntil\s)|(?<=\b[Ff]rom\s)|(?<=\b[Dd]uring\s)|(?<=\b[Ll]ate\s)|(?<=\b[Ee]arly\s)|(?<=\b[Mm]id-)|(?<=\b[Oo]f\s)|(?<=\bthe\s)|(?<=^))"
+            + _M.format("m")
+            + r"(?![\w-])(?!\s+\d)"
+        ),
+    ),
+    (
+        "rel",
+        re.compile(
+            r"(?i:\b(?P<phrase>(?:late|early|earlier|later)\s+(?:last|this|next)\s+(?:year|month)|(?:at\s+)?the\s+(?:end|beginning|start|turn)\s+of\s+(?:this|last|next)\s+(?:year|month)|this\s+year|last\s+year|next\s+year|this\s+month|last\s+month|next\s+month|earlier\s+this\s+(?:year|month|week)|this\s+week|last\s+week|yesterday|today|a\s+year\s+ago|(?:two|three)\s+years\s+ago))\b"
+        ),
+    ),
     ("weekday", re.compile(r"\b(?P<wd>" + "|".join(WEEKDAYS) + r")\b(?!,?\s+(?:" + "|".join(MONTHS) + r"))")),
-    ("anaphora", re.compile(r"(?i:\b(?:on|at)\s+(?:the\s+same\s+day|that\s+day|the\s+same\s+occasion|the\s+same\s+date|the\s+day\s+of\s+(?P<event>(?:the\s+)?[\w\s'-]{3,60}?(?:conference|summit|meeting|visit|forum|signing)))\b)")),
-    ("year", re.compile(r"(?<![\w$€£¥.,/-])(?:(?P<edge>early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|the\s+start\s+of)[\s-]+)?(?:FY|fiscal\s+)?" + _Y.format("y") + r"(?![\w-]|\s?(?:%|percent|per cent))")),
+    (
+        "anaphora",
+        re.compile(
+            r"(?i:\b(?:on|at)\s+(?:the\s+same\s+day|that\s+day|the\s+same\s+occasion|the\s+same\s+date|the\s+day\s+of\s+(?P<event>(?:the\s+)?[\w\s'-]{3,60}?(?:conference|summit|meeting|visit|forum|signing)))\b)"
+        ),
+    ),
+    (
+        "year",
+        re.compile(
+            r"(?<![\w$€£¥.,/-])(?:(?P<edge>early|mid|late|the\s+end\s+of|end\s+of|the\s+beginning\s+of|the\s+start\s+of)[\s-]+)?(?:FY|fiscal\s+)?"
+            + _Y.format("y")
+            + r"(?![\w-]|\s?(?:%|percent|per cent))"
+        ),
+    ),
 ]
 
 
@@ -88,21 +170,27 @@ def find_dates(view: str, start: int, end: int, published: date | None) -> list[
 
 
 def _since(view: str, at: int) -> bool:
-    return bool(re.search(r"\b(?:[Ss]ince|[Ss]tarting|[Ff]rom)\s+(?:early|mid|late)?\s*$", view[max(0, at - 18) : at]))
+    return bool(
+        re.search(r"\b(?:[Ss]ince|[Ss]tarting|[Ff]rom)\s+(?:early|mid|late)?\s*$", view[max(0, at - 18) : at])
+    )
 
 
 def _resolve(kind: str, match: re.Match[str], published: date | None, view: str) -> DateMention | None:
     g = match.groupdict()
     s, e = match.start(), match.end()
     value: str | None
-    if kind in ("iso", "mdy", "dmy"):
+    if kind == "iso":
+        value = _day(int(g["y"]), int(g["m"]), int(g["d"]))
+    elif kind in ("mdy", "dmy"):
         value = _day(int(g["y"]), _month(g["m"]), int(g["d"]))
     elif kind in ("md", "dm"):
         value = _month_day(_month(g["m"]), int(g["d"]), published, g.get("yref"))
     elif kind == "range_my":
         y2 = int(g["y2"])
         y1 = int(g["y1"]) if g.get("y1") else y2
-        return DateMention(s, e, "range", period=(f"{y1}-{_month(g['m1']):02d}", f"{y2}-{_month(g['m2']):02d}"))
+        return DateMention(
+            s, e, "range", period=(f"{y1}-{_month(g['m1']):02d}", f"{y2}-{_month(g['m2']):02d}")
+        )
     elif kind == "range_y":
         return DateMention(s, e, "range", period=(g["y1"], g["y2"]))
     elif kind == "range_dash":
@@ -135,7 +223,10 @@ def _resolve(kind: str, match: re.Match[str], published: date | None, view: str)
         year = published.year + {"this": 0, "last": -1, "next": 1}[g["yref"]]
         value = f"{year}-{_month(g['m']):02d}"
     elif kind == "month":
-        if g["m"] == "May" and not re.search(r"\b(?:[Ii]n|[Bb]y|[Ss]ince|[Ll]ate|[Ee]arly|[Mm]id-|[Uu]ntil|[Ff]rom)\s*-?$", view[max(0, s - 7) : s]):
+        if g["m"] == "May" and not re.search(
+            r"\b(?:[Ii]n|[Bb]y|[Ss]ince|[Ll]ate|[Ee]arly|[Mm]id-|[Uu]ntil|[Ff]rom)\s*-?$",
+            view[max(0, s - 7) : s],
+        ):
             return None  # the modal verb, not the month
         value = _nearest_month(_month(g["m"]), published)
     elif kind == "rel":

@@ -30,7 +30,7 @@ from aidtrace.model import Amount, Document, Record, Span
 
 NON_DONORS = frozenset({"UKR", "RUS", "BLR", "-"})
 TARGETS = frozenset({"RUS", "BLR"})
-VERB_CLASSES = ("pledge", "deliver", "train", "sanction", "refugee", "sign", "visit", "host")
+VERB_CLASSES = ("pledge", "deliver", "train", "total", "sanction", "refugee", "sign", "visit", "host")
 _BLOCKING = re.compile(
     r"(?:\b(?:with|to|for|against|on|at|in|into|like|unlike|than|about|between|among|including|"
     r"such\s+as|via|through|towards?|alongside|besides|except|over|from|and\s+other|other)\s+"
@@ -63,15 +63,21 @@ _PRONOUN_SUBJECT = re.compile(
     r"they|he|she|officials)\b",
     re.IGNORECASE,
 )
-_RELATIVE_START = re.compile(r",?\s*(?:which|that|who)\s+(?:\w+\s+){0,2}?(?:began|started|begun|was|were|had)\b", re.IGNORECASE)
+_RELATIVE_START = re.compile(
+    r",?\s*(?:which|that|who)\s+(?:\w+\s+){0,2}?(?:began|started|begun|was|were|had)\b", re.IGNORECASE
+)
 _CONVERSION = re.compile(
     r"^\s*(?:\(|,|-|–)?\s*(?:or\s+|about\s+|around\s+|approximately\s+|roughly\s+|some\s+|nearly\s+|"
     r"almost\s+|equivalent\s+to\s+|equal\s+to\s+|worth\s+(?:about\s+|around\s+)?|i\.e\.\s+|over\s+|"
     r"more\s+than\s+|just\s+over\s+|just\s+under\s+)*$",
     re.IGNORECASE,
 )
-_PART = re.compile(r"\b(?:of\s+which|with|including|includes|include|among\s+them|incl\.)\b[^$€£¥\d]{0,30}$", re.IGNORECASE)
-_ITEM_SPLIT = re.compile(r",\s*(?:and\s+|as\s+well\s+as\s+|even\s+|plus\s+)?|\s+and\s+(?:even\s+)?|\s+as\s+well\s+as\s+")
+_PART = re.compile(
+    r"\b(?:of\s+which|with|including|includes|include|among\s+them|incl\.)\b[^$€£¥\d]{0,30}$", re.IGNORECASE
+)
+_ITEM_SPLIT = re.compile(
+    r",\s*(?:and\s+|as\s+well\s+as\s+|even\s+|plus\s+)?|\s+and\s+(?:even\s+)?|\s+as\s+well\s+as\s+"
+)
 _ITEM_LEAD = re.compile(
     r"^(?:the\s+|a\s+|an\s+|some\s+|its\s+|their\s+|additional\s+|further\s+|more\s+|new\s+|"
     r"\d[\d,.]*\s+(?:units\s+of\s+)?|also\s+|even\s+|other\s+)+",
@@ -93,7 +99,9 @@ class _Context:
     ukraine_doc: bool
     russia_doc: bool
     donor: str | None = None
-    donor_counts: dict[str, int] = field(default_factory=dict)
+    ukraine_strong: bool = False  # the document is about Ukraine throughout
+    ukraine_recent: int = 0  # sentences since Ukraine was last named
+    lead_in: Record | None = None  # the record a list's lead-in sentence made ("... as follows:")
     events: list[tuple[str, str]] = field(default_factory=list)  # (sentence text, date)
     last_day: str | None = None
 
@@ -115,10 +123,20 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
         ukraine_doc=bool(lexicon.term_pattern("place.ukraine").search(view)) or "Ukrainian" in view,
         russia_doc=bool(re.search(r"\bRussi|\bMoscow\b|\bKremlin\b|\bBelarus", view)),
     )
+    mentions = len(lexicon.term_pattern("place.ukraine").findall(view)) + view.count("Ukrainian")
+    context.ukraine_strong = mentions >= 3 and mentions * 250 >= len(view.split())
     records: list[Record] = []
-    for start, end in split_sentences(view):
+    sentences = split_sentences(view)
+    for number, (start, end) in enumerate(sentences):
+        if number == 0 and _is_headline(view, end):
+            continue
         records.extend(_sentence_records(doc, view, start, end, context, lexicon))
     return records
+
+
+def _is_headline(view: str, end: int) -> bool:
+    """The first line of a document, without closing punctuation, is its headline."""
+    return view[end - 1] not in ".!?\"'" and "\n" in view[end : end + 2] + "\n"
 
 
 def _parse_published(value: str | None) -> date | None:
@@ -141,20 +159,95 @@ def _sentence_records(
     dates = find_dates(view, start, end, context.published)
     _remember_events(view, start, end, dates, context)
     triggers = _find_triggers(view, start, end, lexicon)
+    sentence_text = view[start:end]
+    if lexicon.term_pattern("place.ukraine").search(sentence_text) or "Ukrainian" in sentence_text:
+        context.ukraine_recent = 0
+    else:
+        context.ukraine_recent += 1
     records: list[Record] = []
-    if triggers and not _is_excluded_sentence(view, start, end, lexicon):
+    if not triggers and _is_bullet(view, start) and context.lead_in is not None:
+        return _bullet_records(doc, view, start, end, context, lexicon)
+    if triggers and not _is_excluded_sentence(view, start, end, lexicon) and not _is_citation(sentence_text):
         amounts = _drop_conversions(view, find_amounts(view, start, end, lexicon))
         clauses = _clauses(view, start, end, triggers)
         previous_donors: list[str] = []
         for clause in clauses:
             made, donors = _clause_records(
-                doc, view, (start, end), clause, clauses[0].start, actors, amounts, dates,
-                previous_donors, context, lexicon,
+                doc,
+                view,
+                (start, end),
+                clause,
+                clauses[0].start,
+                actors,
+                amounts,
+                dates,
+                previous_donors,
+                context,
+                lexicon,
             )
             records.extend(made)
             previous_donors = donors or previous_donors
     _update_donor(view, actors, records, context)
+    lead_in = sentence_text.rstrip().endswith(":") or bool(
+        re.search(r"\b(?:includ\w*|following|as follows|comprises?|consists? of)\W*$", sentence_text)
+    )
+    if lead_in and records:
+        context.lead_in = records[-1]
+    elif not _is_bullet(view, start):
+        context.lead_in = None
     return _dedupe(records)
+
+
+def _is_citation(text: str) -> bool:
+    """'Source: ...', 'Photo: ...', 'Read more: ...': lines about the document, not in it."""
+    return bool(
+        re.match(
+            r"(?:Sources?|Photo|Image|Credit|Read more|See also|Related|Via|Note|Footnote|Reference)s?\s*:",
+            text,
+        )
+    )
+
+
+def _is_bullet(view: str, start: int) -> bool:
+    return bool(re.match(r"[-•*–]\s|\d{1,2}[.)]\s", view[start : start + 4]))
+
+
+def _bullet_records(
+    doc: Document, view: str, start: int, end: int, context: _Context, lexicon: Lexicon
+) -> list[Record]:
+    """'- NOK 1 billion for humanitarian aid': a list item carries on its lead-in's record."""
+    lead = context.lead_in
+    assert lead is not None
+    amounts = [
+        a for a in _drop_conversions(view, find_amounts(view, start, end, lexicon)) if a.kind == "money"
+    ]
+    if not amounts:
+        return []
+    clause = _Clause(
+        start,
+        end,
+        [_Trigger(start, start, frozenset({"pledge" if lead.stage == "pledged" else "deliver"}), "")],
+    )
+    attrs = _Attributes(view, clause, lead.type, None, clause.triggers[0], lexicon)
+    dates = [d for d in find_dates(view, start, end, context.published) if d.kind == "point"]
+    evidence = Span(start=start, end=end, text=doc.text[start:end])
+    return [
+        Record(
+            doc_id=doc.doc_id,
+            type=lead.type,
+            donor=lead.donor,
+            recipient=lead.recipient,
+            evidence=evidence,
+            category=attrs.category or lead.category,  # type: ignore[arg-type]
+            subtype=attrs.subtype,
+            stage=lead.stage,
+            amount=_amount_for(a, lead.donor),
+            date=dates[0].value if dates else lead.date,
+            channel=attrs.channel,
+            items=attrs.items,
+        )
+        for a in amounts
+    ]
 
 
 def _find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[_Trigger]:
@@ -166,12 +259,23 @@ def _find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[_T
         _Trigger(s, e, frozenset(classes), view[s:e].lower()) for (s, e), classes in sorted(spans.items())
     ]
     # a longer phrase ("handed over") wins over a word inside it
-    return [t for t in triggers if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)]
+    triggers = [
+        t for t in triggers if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)
+    ]
+    return [t for t in triggers if _is_predicate(view, t)]
+
+
+def _is_predicate(view: str, trigger: _Trigger) -> bool:
+    """'-ing' forms assert only as progressives or means ('by guaranteeing'); not 'of visiting'."""
+    if not trigger.word.endswith("ing"):
+        return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
+    before = view[max(0, trigger.start - 12) : trigger.start].lower()
+    return bool(re.search(r"\b(?:is|are|was|were|been|by)\s+$", before))
 
 
 def _is_excluded_sentence(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
     text = view[start:end]
-    if text.rstrip('"\' ').endswith("?"):
+    if text.rstrip("\"' ").endswith("?"):
         return True  # a question asserts nothing
     return bool(lexicon.term_pattern("need").search(text))
 
@@ -181,7 +285,17 @@ def _clauses(view: str, start: int, end: int, triggers: list[_Trigger]) -> list[
     groups: list[list[_Trigger]] = [[triggers[0]]]
     for trigger in triggers[1:]:
         gap = view[groups[-1][-1].end : trigger.start]
-        if re.fullmatch(r"\s*(?:,?\s*(?:and|or)\s+)?(?:(?:has|have|had|also|then|later|further|subsequently|swiftly|will|to)\s+)*", gap, re.IGNORECASE):
+        participle = re.match(
+            r"\w+(?:ed|en|t)\s+(?:for|to|by|via|through|under|as|from|in|at)\b",
+            view[trigger.start : trigger.end + 12],
+        )
+        if participle and not re.search(r"\b(?:and|has|have|had|was|were|is|are)\s*$", gap):
+            groups[-1].append(trigger)  # ", earmarked for ...": a participle adds to the clause
+        elif re.fullmatch(
+            r"\s*(?:,?\s*(?:and|or)\s+)?(?:(?:has|have|had|also|then|later|further|subsequently|swiftly|will|to|continue|continues|continued|it|its)\s+)*",
+            gap,
+            re.IGNORECASE,
+        ):
             groups[-1].append(trigger)
         else:
             groups.append([trigger])
@@ -223,31 +337,58 @@ def _clause_records(
     trigger = clause.triggers[0]
     text = view[clause.start : clause.end]
     sentence_text = view[sentence[0] : sentence[1]]
-    kind = _record_type(view, clause, sentence_text, actors, lexicon)
+    kind = _record_type(view, clause, actors, lexicon)
     if kind is None or _is_unreal(view, clause, lexicon):
         return [], []
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
-    donors = _donors(view, clause, trigger, clause_actors, actors, kind, previous_donors, context, lexicon)
+    donors = _donors(view, clause, trigger, clause_actors, kind, previous_donors, context)
     if not donors or _is_back_reference(view, clause, clause_actors, lexicon):
         return [], donors
     record_type, subtype = kind
     if record_type == "sanction":
         recipients = _targets(clause_actors, actors, context)
     else:
-        recipients = ["UKR"] if _is_for_ukraine(view, sentence, clause_actors, actors, context, lexicon) else []
+        recipients = ["UKR"] if _is_for_ukraine(view, sentence, clause_actors, context, lexicon) else []
     if not recipients:
         return [], donors
     clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
-    money = [a for a in clause_amounts if a.kind == "money" and not _is_gdp_money(view, a)]
-    counts = [a for a in clause_amounts if a.kind == "count" and _count_fits(a.amount.unit, record_type, subtype)]
-    clause_dates = [d for d in dates if clause.start <= d.start < clause.end and not _in_relative_clause(view, d, clause)]
-    shared_dates = [d for d in dates if sentence[0] <= d.start < first_clause_start or (d.start < clause.start and not any(t for t in clause.triggers if t.start < d.start))]
+    money = [a for a in clause_amounts if a.kind == "money"]
+    counts = [
+        a for a in clause_amounts if a.kind == "count" and _count_fits(a.amount.unit, record_type, subtype)
+    ]
+    clause_dates = [
+        d for d in dates if clause.start <= d.start < clause.end and not _in_relative_clause(view, d, clause)
+    ]
+    shared_dates = [
+        d
+        for d in dates
+        if sentence[0] <= d.start < first_clause_start
+        or (d.start < clause.start and not any(t for t in clause.triggers if t.start < d.start))
+    ]
     estimate = bool(lexicon.term_pattern("estimate").search(sentence_text))
     attrs = _Attributes(view, clause, record_type, subtype, trigger, lexicon)
-    if not _is_concrete(record_type, attrs, money, counts, clause_dates or shared_dates, text, lexicon):
+    if not _is_concrete(record_type, attrs, money, counts, clause_dates or shared_dates, text):
         return [], donors
-    quantities: list[AmountMention | None] = list(money) if money else (counts[:1] if counts else [None])
+    if record_type == "sanction":
+        money = [
+            m for m in money if not re.search(r"\b(?:whose|which|who|that)\b", view[trigger.end : m.start])
+        ]
+    quantities: list[AmountMention | None] = [*money] if money else [*counts[:1]] if counts else [None]
     records = []
+    listed = [
+        a
+        for a in clause_actors
+        if a.start > trigger.end
+        and a.code not in NON_DONORS
+        and a.kind != "channel"
+        and any(
+            0 < q.start - a.end < 40 and not re.search(r"[.;]|\bto\b", view[a.end : q.start])
+            for q in quantities
+            if q
+        )
+    ]
+    if listed and len(quantities) > 1:
+        donors = list(dict.fromkeys(donors + [a.code for a in listed]))
     pairs = _pair(donors, quantities, clause_actors)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     for donor, quantity in pairs:
@@ -279,25 +420,36 @@ def _clause_records(
 
 
 def _record_type(
-    view: str, clause: _Clause, sentence_text: str, actors: list[ActorMention], lexicon: Lexicon
+    view: str, clause: _Clause, actors: list[ActorMention], lexicon: Lexicon
 ) -> tuple[str, str | None] | None:
     """(type, subtype hint) of what the clause's predicate does, or None."""
     classes = frozenset().union(*(t.classes for t in clause.triggers))
     text = view[clause.start : clause.end]
-    has = lambda name: bool(lexicon.term_pattern(name).search(text))  # noqa: E731
-    if "sanction" in classes and has("noun.sanction") and (
-        any(a.code in TARGETS for a in actors) or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
+
+    def has(name: str) -> bool:
+        return bool(lexicon.term_pattern(name).search(text))
+
+    if (
+        "sanction" in classes
+        and has("noun.sanction")
+        and (
+            any(a.code in TARGETS for a in actors) or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
+        )
     ):
         return "sanction", None
     if "sign" in classes and has("noun.agreement"):
         return "agreement", None
     if "visit" in classes and _is_visit(view, clause, actors, lexicon):
         return "diplomacy", "visit"
-    if "host" in classes and has("noun.event") and re.search(r"Ukrain|Kyiv|Kiev|[Rr]ecovery|[Rr]econstruction", text):
+    if (
+        "host" in classes
+        and has("noun.event")
+        and re.search(r"Ukrain|Kyiv|Kiev|[Rr]ecovery|[Rr]econstruction", text)
+    ):
         return "diplomacy", "conference"
     if "refugee" in classes and has("noun.refugee"):
         return "refugees", None
-    if classes & {"pledge", "deliver", "train"} and (
+    if classes & {"pledge", "deliver", "train", "total"} and (
         has("noun.aid") or any(m for m in find_amounts(view, clause.start, clause.end, lexicon))
     ):
         if "sanction" in classes and has("noun.sanction") and not has("noun.aid"):
@@ -318,7 +470,10 @@ def _is_visit(view: str, clause: _Clause, actors: list[ActorMention], lexicon: L
     )
     deputy = bool(re.search(r"\b[Dd]eputy\b", text))
     if ukrainian_leader and not deputy:
-        donor_place = any(a.code not in NON_DONORS and a.kind in ("capital", "country", "official", "body") for a in in_clause)
+        donor_place = any(
+            a.code not in NON_DONORS and a.kind in ("capital", "country", "official", "body")
+            for a in in_clause
+        )
         return donor_place
     return donor_official and ukraine_place and not deputy
 
@@ -327,19 +482,37 @@ def _is_unreal(view: str, clause: _Clause, lexicon: Lexicon) -> bool:
     """Intentions, hypotheticals and negations: what did not (yet) happen is no record."""
     trigger = clause.triggers[0]
     before = view[max(clause.start, trigger.start - 45) : trigger.start]
+    # "said it would provide": reported speech of a commitment, not a hypothetical
+    reported = re.search(
+        r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b[^.;]{0,60}\bwould\s+(?:\w+\s+){0,2}$",
+        view[max(0, trigger.start - 90) : trigger.start],
+    )
     for name in ("modal", "intent", "negation"):
-        if lexicon.term_pattern(name).search(before):
+        found = lexicon.term_pattern(name).search(before)
+        if found and not (name == "modal" and reported and found.group(0).lower() == "would"):
             return True
     after = view[trigger.end : min(clause.end, trigger.end + 25)]
     return bool(re.match(r"\s+(?:to\s+)?(?:consider|discuss|study|explore)", after))
 
 
-def _is_back_reference(view: str, clause: _Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
+def _is_back_reference(
+    view: str, clause: _Clause, clause_actors: list[ActorMention], lexicon: Lexicon
+) -> bool:
     """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
     subject = view[clause.start : clause.triggers[0].start]
+    if re.match(
+        r"^\W*(?:this|these|that|those)\s+(?:is|are|was|were|will|would|has|have|had)\b",
+        subject,
+        re.IGNORECASE,
+    ):
+        return True  # "This is provided through bilateral channels"
     if any(a.start < clause.triggers[0].start and a.kind not in ("adjective",) for a in clause_actors):
         return False
-    match = re.match(r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+(?:[\w-]+\s+){0,3}?([\w-]+)\b", subject, re.IGNORECASE)
+    match = re.match(
+        r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+(?:[\w-]+\s+){0,3}?([\w-]+)\b",
+        subject,
+        re.IGNORECASE,
+    )
     if not match:
         return False
     return bool(lexicon.term_pattern("backref").fullmatch(match.group(1)))
@@ -353,11 +526,9 @@ def _donors(
     clause: _Clause,
     trigger: _Trigger,
     clause_actors: list[ActorMention],
-    actors: list[ActorMention],
     kind: tuple[str, str | None],
     previous_donors: list[str],
     context: _Context,
-    lexicon: Lexicon,
 ) -> list[str]:
     record_type = kind[0]
     before = [a for a in clause_actors if a.start < trigger.start]
@@ -369,25 +540,60 @@ def _donors(
         if listed:
             return listed
     subjects = [a for a in before if _is_subject(view, a, clause.start, record_type)]
+    acting = [
+        a
+        for a in before
+        if a.code in ("UKR", "RUS", "BLR")
+        and a.kind != "adjective"
+        and not _BLOCKING.search(view[max(clause.start, a.start - 30) : a.start])
+    ]
+    if record_type == "aid" and acting and (not subjects or acting[-1].start > subjects[-1].start):
+        return []  # "Ukraine's military had provided security": Ukraine acts
     if record_type == "diplomacy" and kind[1] == "visit":
         hosts = [a for a in clause_actors if a.code not in NON_DONORS and a.kind != "channel"]
         if any(a.code == "UKR" and a.kind == "official" for a in before) and hosts:
             return _codes(hosts[:1])
+    if record_type == "refugees" and not subjects:
+        hosts = [
+            a
+            for a in after
+            if a.code not in NON_DONORS
+            and a.kind in ("country", "capital")
+            and re.search(r"\b(?:in|to)\s+(?:the\s+)?$", view[max(0, a.start - 8) : a.start])
+        ]
+        if hosts:
+            return _codes(hosts[:1])
     strong = [a for a in subjects if a.kind != "adjective" or _adjective_is_state(view, a)]
     if strong:
         return _codes(strong)
-    agents = [a for a in after if a.code not in NON_DONORS and a.kind != "channel" and _AGENT.search(view[max(0, a.start - 12) : a.start])]
+    agents = [
+        a
+        for a in after
+        if a.code not in NON_DONORS
+        and a.kind != "channel"
+        and _AGENT.search(view[max(0, a.start - 12) : a.start])
+    ]
     if agents:
         return _codes(agents[:1])
-    weak = [a for a in subjects if a.kind == "adjective" and not _adjective_is_non_state(view, a, record_type)]
+    weak = [
+        a for a in subjects if a.kind == "adjective" and not _adjective_is_non_state(view, a, record_type)
+    ]
     if weak:
         return _codes(weak[:1])
     if previous_donors:
         return previous_donors
     subject_text = view[clause.start : trigger.start]
-    anywhere = [a for a in clause_actors if a.code not in NON_DONORS and a.kind != "channel" and not _adjective_is_non_state(view, a, record_type)]
+    anywhere = [
+        a
+        for a in clause_actors
+        if a.code not in NON_DONORS
+        and a.kind != "channel"
+        and not _adjective_is_non_state(view, a, record_type)
+    ]
     passive = bool(re.search(r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+)?$", subject_text))
-    if _PRONOUN_SUBJECT.search(subject_text.strip()) or not any(a.start < trigger.start for a in clause_actors):
+    if _PRONOUN_SUBJECT.search(subject_text.strip()) or not any(
+        a.start < trigger.start for a in clause_actors
+    ):
         if passive and anywhere:
             return _codes(anywhere[:1])
         if context.donor and (passive or _PRONOUN_SUBJECT.search(subject_text.strip()) or not before):
@@ -398,10 +604,22 @@ def _donors(
 def _is_subject(view: str, actor: ActorMention, clause_start: int, record_type: str) -> bool:
     if actor.code in NON_DONORS:
         return False
-    if actor.code in BODIES and record_type == "aid" and _CHANNEL_PREP.search(view[max(0, actor.start - 40) : actor.start]):
+    if (
+        actor.code in BODIES
+        and record_type == "aid"
+        and _CHANNEL_PREP.search(view[max(0, actor.start - 40) : actor.start])
+    ):
         return False
     window = view[max(clause_start, actor.start - 30) : actor.start]
     if _BLOCKING.search(window) and not re.search(r"\b(?:of|by)\s+(?:the\s+)?$", window):
+        return False
+    if view[max(0, actor.start - 4) : actor.start].lower().endswith("non-"):
+        return False
+    if re.match(
+        r"[\s-]+(?:summit|conference|meeting|presidency|declaration|joint|countries|members|member|partners|states|nations|allies|leaders'|format|framework)\b",
+        view[actor.end : actor.end + 16],
+        re.IGNORECASE,
+    ):
         return False
     after = view[actor.end : actor.end + 2]
     if after.startswith("-") and actor.kind != "adjective":
@@ -438,21 +656,22 @@ def _is_for_ukraine(
     view: str,
     sentence: tuple[int, int],
     clause_actors: list[ActorMention],
-    actors: list[ActorMention],
     context: _Context,
     lexicon: Lexicon,
 ) -> bool:
     sentence_text = view[sentence[0] : sentence[1]]
     if lexicon.term_pattern("place.ukraine").search(sentence_text) or "Ukrainian" in sentence_text:
         return True
-    if not context.ukraine_doc:
+    if not context.ukraine_doc or not (context.ukraine_strong or context.ukraine_recent <= 2):
         return False
     # aid to somebody else: "to Turkey", "for Moldova", "Turkish quake victims"
     for actor in clause_actors:
         if actor.code in NON_DONORS or actor.kind == "channel" or actor.code in BODIES:
             continue
         window = view[max(0, actor.start - 20) : actor.start]
-        if re.search(r"\b(?:to|for|in|into|towards?)\s+(?:the\s+)?$", window, re.IGNORECASE) and actor.kind in ("country", "capital"):
+        if re.search(
+            r"\b(?:to|for|in|into|towards?)\s+(?:the\s+)?$", window, re.IGNORECASE
+        ) and actor.kind in ("country", "capital"):
             return False
     return True
 
@@ -463,7 +682,15 @@ def _is_for_ukraine(
 class _Attributes:
     """Category, subtype, stage, channel and items of one clause."""
 
-    def __init__(self, view: str, clause: _Clause, record_type: str, subtype_hint: str | None, trigger: _Trigger, lexicon: Lexicon) -> None:
+    def __init__(
+        self,
+        view: str,
+        clause: _Clause,
+        record_type: str,
+        subtype_hint: str | None,
+        trigger: _Trigger,
+        lexicon: Lexicon,
+    ) -> None:
         text = view[clause.start : clause.end]
         self.channel = _channel(view, clause, lexicon) if record_type == "aid" else None
         self.items = _items(view, clause, lexicon) if record_type == "aid" else ()
@@ -474,10 +701,14 @@ class _Attributes:
     def _subtype(self, text: str, record_type: str, hint: str | None, lexicon: Lexicon) -> str | None:
         if hint:
             return hint
-        name = {"aid": "subtype.aid", "sanction": "subtype.sanction", "agreement": "subtype.agreement"}.get(record_type)
+        name = {"aid": "subtype.aid", "sanction": "subtype.sanction", "agreement": "subtype.agreement"}.get(
+            record_type
+        )
         if name is None:
             return None
-        found = {lexicon.term_value(name, m.group(0).lower()) for m in lexicon.term_pattern(name).finditer(text)}
+        found = {
+            lexicon.term_value(name, m.group(0).lower()) for m in lexicon.term_pattern(name).finditer(text)
+        }
         found.discard("")
         if record_type == "aid":
             if self.items and not found - {"training"}:
@@ -485,7 +716,12 @@ class _Attributes:
             found.discard("training") if len(found) > 1 else None
             return found.pop() if len(found) == 1 else None
         if record_type == "sanction":
-            if len(found) > 2 or (len(found) == 2 and "asset_freeze" in found and "export_ban" in found and "import_ban" in found):
+            if len(found) > 2 or (
+                len(found) == 2
+                and "asset_freeze" in found
+                and "export_ban" in found
+                and "import_ban" in found
+            ):
                 return "multiple"
             if found == {"export_ban", "import_ban"}:
                 return "multiple"
@@ -496,20 +732,33 @@ class _Attributes:
         return None
 
     def _category(self, text: str, lexicon: Lexicon) -> str | None:
-        found = {lexicon.term_value("category", m.group(0).lower()) for m in lexicon.term_pattern("category").finditer(text)}
+        found = {
+            lexicon.term_value("category", m.group(0).lower())
+            for m in lexicon.term_pattern("category").finditer(text)
+        }
         for item in self.items:
-            found |= {lexicon.term_value("category", m.group(0).lower()) for m in lexicon.term_pattern("category").finditer(item)}
+            found |= {
+                lexicon.term_value("category", m.group(0).lower())
+                for m in lexicon.term_pattern("category").finditer(item)
+            }
         found.discard("")
         explicit = {c for c in ("financial", "humanitarian", "military") if re.search(c, text, re.IGNORECASE)}
         if re.search(r"\beconomic\b", text, re.IGNORECASE):
             explicit.add("financial")
-        if re.search(r"\bsecurity and defen[cs]e\b|\bdefen[cs]e assistance\b|\bmilitary (?:aid|assistance)\b", text, re.IGNORECASE):
+        if re.search(
+            r"\bsecurity and defen[cs]e\b|\bdefen[cs]e assistance\b|\bmilitary (?:aid|assistance)\b",
+            text,
+            re.IGNORECASE,
+        ):
             return "military"
-        if len(explicit) > 1 or re.search(r"\band (?:other|ancillary)\b", text, re.IGNORECASE) and explicit:
+        if len(explicit) > 1 or (re.search(r"\band (?:other|ancillary)\b", text, re.IGNORECASE) and explicit):
             return "mixed"
         if len(explicit) == 1 and not (self.items and len(found) > 1):
             return explicit.pop()
-        if self.subtype in ("loan", "guarantee", "credit_line", "debt_relief", "grant") and "military" not in found:
+        if (
+            self.subtype in ("loan", "guarantee", "credit_line", "debt_relief", "grant")
+            and "military" not in found
+        ):
             return "financial" if "humanitarian" not in found or self.subtype != "grant" else "humanitarian"
         if len(found) > 1:
             return "mixed" if self.items or "financial" not in found else "financial"
@@ -521,7 +770,10 @@ class _Attributes:
 
     def _stage(self, view: str, clause: _Clause, trigger: _Trigger) -> str | None:
         before = view[max(clause.start, trigger.start - 20) : trigger.start]
-        if re.search(r"\bwill\s+(?:\w+\s+){0,2}$|\bto\s+$", before, re.IGNORECASE) and "pledge" not in trigger.classes:
+        if (
+            re.search(r"\bwill\s+(?:\w+\s+){0,2}$|\bto\s+$", before, re.IGNORECASE)
+            and "pledge" not in trigger.classes
+        ):
             return "pledged"
         if "pledge" in trigger.classes:
             return "pledged"
@@ -535,9 +787,13 @@ def _channel(view: str, clause: _Clause, lexicon: Lexicon) -> str | None:
     for actor in find_actors(view, clause.start, clause.end, lexicon, when=when):
         if actor.kind == "channel":
             return actor.name
-        if actor.code in BODIES and _CHANNEL_PREP.search(view[max(clause.start, actor.start - 40) : actor.start]):
+        if actor.code in BODIES and _CHANNEL_PREP.search(
+            view[max(clause.start, actor.start - 40) : actor.start]
+        ):
             return actor.surface
-        if actor.code in BODIES and re.match(r"\s+(?:loan|fund|trust fund|programme|program|mechanism)", view[actor.end : actor.end + 15]):
+        if actor.code in BODIES and re.match(
+            r"\s+(?:loan|fund|trust fund|programme|program|mechanism)", view[actor.end : actor.end + 15]
+        ):
             return actor.surface
     return None
 
@@ -546,29 +802,50 @@ def _items(view: str, clause: _Clause, lexicon: Lexicon) -> tuple[str, ...]:
     """Goods named in the clause ("helmets, bulletproof vests and drones"), lower case."""
     trigger = clause.triggers[-1]
     tail = view[trigger.end : clause.end]
-    tail = re.split(r"\s(?:to|for)\s+(?:Ukraine|the\s+Ukrainian|Ukrainian|Kyiv)\b|[.;:(]|\s(?:worth|valued|totalling|totaling|amounting)\s", tail)[0]
-    tail = re.sub(r"^\s*(?:(?:have|has|also|encompassed|included|including|such\s+as|like)\s+)+", " ", tail, flags=re.IGNORECASE)
+    tail = re.split(
+        r"\s(?:to|for)\s+(?:Ukraine|the\s+Ukrainian|Ukrainian|Kyiv)\b|[.;:(]|\s(?:worth|valued|totalling|totaling|amounting)\s",
+        tail,
+    )[0]
+    tail = re.sub(
+        r"^\s*(?:(?:have|has|also|encompassed|included|including|such\s+as|like)\s+)+",
+        " ",
+        tail,
+        flags=re.IGNORECASE,
+    )
     heads = lexicon.term_pattern("item.head")
     items = []
     for part in _ITEM_SPLIT.split(tail):
         part = _ITEM_LEAD.sub("", part.strip()).strip(" ,.")
         if not part or len(part) > 60 or not heads.search(part):
             continue
-        if re.search(r"\b(?:aid|assistance|support|funding|financing|package|loan|grant|money)\b", part, re.IGNORECASE):
+        if re.search(
+            r"\b(?:aid|assistance|support|funding|financing|package|loan|grant|money)\b", part, re.IGNORECASE
+        ):
             continue
         items.append(part.lower())
     return tuple(dict.fromkeys(items))
 
 
-def _is_concrete(record_type: str, attrs: _Attributes, money: list[AmountMention], counts: list[AmountMention], dates: list[DateMention], text: str, lexicon: Lexicon) -> bool:
+def _is_concrete(
+    record_type: str,
+    attrs: _Attributes,
+    money: list[AmountMention],
+    counts: list[AmountMention],
+    dates: list[DateMention],
+    text: str,
+) -> bool:
     """A record needs concrete content: an act with a date, amount, goods, instrument or channel."""
     if record_type in ("agreement", "diplomacy", "refugees"):
         return True
     if money or counts or attrs.items or attrs.channel or attrs.subtype:
         return True
-    if any(d.kind in ("point", "since", "anaphora") for d in dates):
+    if any(d.kind in ("point", "anaphora") for d in dates):
         return True
-    if record_type == "aid" and attrs.category and re.search(r"\b(?:[Ii]n|[Uu]nder)\s+the\s+(?:agreement|accord|deal|package|memorandum)\b", text):
+    if (
+        record_type == "aid"
+        and attrs.category
+        and re.search(r"\b(?:[Ii]n|[Uu]nder)\s+the\s+(?:agreement|accord|deal|package|memorandum)\b", text)
+    ):
         return True
     return False
 
@@ -583,12 +860,14 @@ def _count_fits(unit: str, record_type: str, subtype: str | None) -> bool:
     }[record_type]
 
 
-def _pair(donors: list[str], quantities: list[AmountMention | None], clause_actors: list[ActorMention]) -> list[tuple[str, AmountMention | None]]:
+def _pair(
+    donors: list[str], quantities: list[AmountMention | None], clause_actors: list[ActorMention]
+) -> list[tuple[str, AmountMention | None]]:
     if len(donors) == 1 or quantities == [None]:
         return [(d, q) for d in donors for q in quantities]
     if len(donors) == len(quantities):
         return list(zip(donors, quantities, strict=True))
-    pairs = []
+    pairs: list[tuple[str, AmountMention | None]] = []
     for quantity in quantities:
         assert quantity is not None
         preceding = [a for a in clause_actors if a.code in donors and a.start < quantity.start]
@@ -605,7 +884,9 @@ def _amount_for(quantity: AmountMention | None, donor: str) -> Amount | None:
         from aidtrace.extract.lexicon import load_lexicon as _load
 
         currencies = _load().currency_codes
-        chosen = next((c for c in quantity.candidates if donor in currencies[c].countries), quantity.candidates[0])
+        chosen = next(
+            (c for c in quantity.candidates if donor in currencies[c].countries), quantity.candidates[0]
+        )
         amount = Amount(value=amount.value, unit=chosen, approx=amount.approx)
     return amount
 
@@ -615,16 +896,20 @@ def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMen
     kept: list[AmountMention] = []
     for amount in amounts:
         previous = kept[-1] if kept else None
-        if previous and previous.kind == amount.kind == "money" and previous.amount.unit != amount.amount.unit:
+        if (
+            previous
+            and previous.kind == amount.kind == "money"
+            and previous.amount.unit != amount.amount.unit
+        ):
             gap = view[previous.end : amount.start]
-            if len(gap) < 30 and _CONVERSION.match(gap) and ("(" in gap or re.search(r"or|equivalent|about|around|roughly|approximately|some", gap)):
+            if (
+                len(gap) < 30
+                and _CONVERSION.match(gap)
+                and ("(" in gap or re.search(r"or|equivalent|about|around|roughly|approximately|some", gap))
+            ):
                 continue
         kept.append(amount)
     return kept
-
-
-def _is_gdp_money(view: str, amount: AmountMention) -> bool:
-    return False
 
 
 def _gdp_share(view: str, clause: _Clause, lexicon: Lexicon) -> float | None:
@@ -649,21 +934,40 @@ def _timing(
 ) -> tuple[bool, tuple[str, str] | None, str | None]:
     """(aggregate, period, date) of one record."""
     published = context.published.isoformat() if context.published else None
-    is_part = quantity is not None and bool(_PART.search(view[max(clause.start, quantity.start - 40) : quantity.start]))
+    is_part = quantity is not None and bool(
+        _PART.search(view[max(clause.start, quantity.start - 40) : quantity.start])
+    )
     first_money = quantity is not None and money and quantity is money[0]
     scope_end = quantity.start if quantity is not None else clause.triggers[0].start
     scope = view[clause.start : scope_end]
     ranges = [d for d in clause_dates + shared_dates if d.kind == "range"]
-    sinces = [d for d in clause_dates + shared_dates if d.kind == "since" and (quantity is None or d.start < quantity.start)]
-    cue = bool(lexicon.term_pattern("aggregate").search(scope)) and not is_part
+    sinces = [
+        d
+        for d in clause_dates + shared_dates
+        if d.kind == "since" and (quantity is None or d.start < quantity.start)
+    ]
+    cue = (
+        bool(lexicon.term_pattern("aggregate").search(scope)) or "total" in clause.triggers[0].classes
+    ) and not is_part
     aggregate = False
     period: tuple[str, str] | None = None
-    if quantity is not None and quantity.kind == "money" and record_type == "aid" and not is_part and (first_money or estimate):
+    if (
+        quantity is not None
+        and quantity.kind == "money"
+        and record_type == "aid"
+        and not is_part
+        and (first_money or estimate)
+    ):
         if ranges and (estimate or cue):
             aggregate, period = True, ranges[0].period
         elif sinces and cue:
             aggregate, period = True, (sinces[0].value or "", published or "")
-        elif cue and re.search(r"\b(?:to date|so far|thus far|in total|altogether|overall|cumulative)", scope, re.IGNORECASE):
+        elif cue and (
+            re.search(
+                r"\b(?:to date|so far|thus far|in total|altogether|overall|cumulative)", scope, re.IGNORECASE
+            )
+            or "total" in clause.triggers[0].classes
+        ):
             start = f"{INVASION:%Y-%m}" if context.published and context.published > INVASION else None
             if start and published:
                 aggregate, period = True, (start, published)
@@ -671,17 +975,31 @@ def _timing(
             aggregate, period = True, ranges[0].period
     if aggregate and period and not all(period):
         period = None
-    record_date = _point_date(clause, quantity, clause_dates, shared_dates, context)
+    record_date = _point_date(clause, quantity, clause_dates, shared_dates, context, record_type)
     return aggregate, period, record_date
 
 
-def _point_date(clause: _Clause, quantity: AmountMention | None, clause_dates: list[DateMention], shared_dates: list[DateMention], context: _Context) -> str | None:
+def _point_date(
+    clause: _Clause,
+    quantity: AmountMention | None,
+    clause_dates: list[DateMention],
+    shared_dates: list[DateMention],
+    context: _Context,
+    record_type: str,
+) -> str | None:
     anchor = quantity.start if quantity is not None else clause.triggers[0].start
-    candidates = [d for d in clause_dates if d.kind in ("point", "since", "anaphora")]
+    # "linked by a partnership since March 2023" dates the act; "hosted 950,000 refugees
+    # since 2022" only says when a count began
+    kinds = (
+        ("point", "since", "anaphora") if record_type in ("agreement", "diplomacy") else ("point", "anaphora")
+    )
+    clause_dates = [d for d in clause_dates if d.kind in kinds]
+    shared_dates = [d for d in shared_dates if d.kind in kinds]
+    candidates = clause_dates
     if candidates:
         chosen = min(candidates, key=lambda d: abs(d.start - anchor))
     else:
-        shared = [d for d in shared_dates if d.kind in ("point", "since", "anaphora")]
+        shared = shared_dates
         if not shared:
             return None
         chosen = shared[-1]
@@ -739,7 +1057,14 @@ def _dedupe(records: list[Record]) -> list[Record]:
     seen: set[tuple[object, ...]] = set()
     kept = []
     for record in records:
-        key = (record.type, record.donor, record.recipient, record.amount, record.subtype, record.evidence.start)
+        key = (
+            record.type,
+            record.donor,
+            record.recipient,
+            record.amount,
+            record.subtype,
+            record.evidence.start,
+        )
         if key in seen:
             continue
         seen.add(key)

@@ -11,8 +11,19 @@ from __future__ import annotations
 
 import re
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
-                         "\u2009": " ", "\u202f": " ", "\u2011": "-", "\u2010": "-"})
+_QUOTES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u2011": "-",
+        "\u2010": "-",
+    }
+)
 _LINK = re.compile(r"\[([^\]\n]{1,300})\]\(([^)\s]{0,500})\)")
 _FOOTNOTE = re.compile(r"\[\d{1,3}\]|\[(?:citation needed|note \d+)\]")
 _ESCAPE = re.compile(r"\\(?=[$%&*_#\[\]().!-])")

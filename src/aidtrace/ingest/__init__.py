@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from aidtrace.errors import UnreadableDocument
+from aidtrace.errors import AidtraceError, UnreadableDocument
 from aidtrace.ingest.html import read_html
 from aidtrace.ingest.manifest import MANIFEST_NAME, Manifest, read_manifest
 from aidtrace.ingest.pdf import read_pdf
@@ -46,8 +46,7 @@ def read_document(path: Path, *, manifest: Manifest, settings: Settings) -> Docu
     if reader is None:
         supported = ", ".join(sorted(READERS))
         raise UnreadableDocument(
-            f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
-            f"aidtrace reads {supported}"
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; aidtrace reads {supported}"
         )
     data = read_bytes(path, max_bytes=settings.max_bytes)
     meta = manifest.lookup(path)
@@ -65,5 +64,13 @@ def read_document(path: Path, *, manifest: Manifest, settings: Settings) -> Docu
     )
 
 
-def failure_for(path: Path, err: Exception) -> Failure:
-    return Failure(source=str(path), error=type(err).__name__, message=str(err))
+def failure_for(path: Path, err: Exception, *, doc_id: str | None = None) -> Failure:
+    """A Failure for a document; errors that are not the input's fault are marked as bugs."""
+    if isinstance(err, AidtraceError):
+        message = str(err)
+    else:
+        message = (
+            f"{path}: internal error ({type(err).__name__}: {err}); this is a bug in aidtrace, "
+            "please report it with this document"
+        )
+    return Failure(source=str(path), doc_id=doc_id, error=type(err).__name__, message=message)

@@ -34,17 +34,19 @@ def read_html(data: bytes, *, path: Path, doc_id: str) -> Document:
         )
     except (ValueError, TypeError) as err:  # lxml refuses some malformed markup outright
         raise UnreadableDocument(f"{path}: malformed HTML ({err})") from None
-    if page is None or not (page.text or "").strip():
+    if page is not None and not isinstance(page, dict):
+        page = page.as_dict()
+    if not isinstance(page, dict) or not str(page.get("text") or "").strip():
         raise UnreadableDocument(
             f"{path}: no main text found in the HTML page; check that it holds an article"
         )
-    published = page.date if page.date and _ISO_DATE.fullmatch(page.date) else None
+    date = str(page.get("date") or "")
     return Document(
         doc_id=doc_id,
-        text=page.text,
-        title=page.title or None,
-        publisher=page.sitename or None,
-        url=page.url or None,
-        published=published,
+        text=str(page["text"]),
+        title=page.get("title") or None,
+        publisher=page.get("sitename") or None,
+        url=page.get("url") or None,
+        published=date if _ISO_DATE.fullmatch(date) else None,
         format="html",
     )

@@ -42,9 +42,7 @@ def read_manifest(path: Path) -> list[dict[str, Any]]:
             raise ConfigError(f"{path}:{number}: each line needs a 'doc_id' (or 'path') field")
         published = row.get("published")
         if published is not None and not (isinstance(published, str) and _DATE.fullmatch(published)):
-            raise ConfigError(
-                f"{path}:{number}: 'published' is {published!r}; write it as YYYY-MM-DD"
-            )
+            raise ConfigError(f"{path}:{number}: 'published' is {published!r}; write it as YYYY-MM-DD")
         rows.append(row)
     return rows
 

@@ -40,8 +40,7 @@ def decode_text(data: bytes, *, path: Path) -> str:
     """UTF-8 text with a BOM dropped and \\r\\n / \\r turned into \\n; binary data is refused."""
     if b"\x00" in data[:_BINARY_SAMPLE]:
         raise UnreadableDocument(
-            f"{path}: looks like a binary file (NUL bytes), not text; "
-            "pass .txt, .md, .html or .pdf documents"
+            f"{path}: looks like a binary file (NUL bytes), not text; pass .txt, .md, .html or .pdf documents"
         )
     try:
         text = data.decode("utf-8-sig")

@@ -1,0 +1,107 @@
+"""Behaviour of the rule extractor on sentences written for these tests."""
+
+import pytest
+
+import aidtrace
+
+
+def records(text, published="2024-02-22"):
+    return [
+        (
+            r.type,
+            r.donor,
+            r.recipient,
+            r.amount.value if r.amount else None,
+            r.amount.unit if r.amount else None,
+            r.date,
+        )
+        for r in aidtrace.extract(text, published=published)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "On Monday, Norway announced NOK 7.5 billion in new support for Ukraine.",
+            [("aid", "NOR", "UKR", 7.5e9, "NOK", "2024-02-19")],
+        ),
+        (
+            "Canberra has committed A$100 million to Ukraine this year.",
+            [("aid", "AUS", "UKR", 1e8, "AUD", "2024")],
+        ),
+        (
+            "On 12 January 2024 the United Kingdom signed a security agreement with Ukraine.",
+            [("agreement", "GBR", "UKR", None, None, "2024-01-12")],
+        ),
+        (
+            "Last week Canada froze the assets of 60 individuals and entities in Russia and Belarus.",
+            [
+                ("sanction", "CAN", "RUS", 60, "entities", "2024-02"),
+                ("sanction", "CAN", "BLR", 60, "entities", "2024-02"),
+            ],
+        ),
+        (
+            "Poland has welcomed more than 950,000 Ukrainian refugees since 2022, officials in Kyiv said.",
+            [("refugees", "POL", "UKR", 950000, "people", None)],
+        ),
+        (
+            "Chancellor Olaf Scholz travelled to Kyiv in June 2022.",
+            [("diplomacy", "DEU", "UKR", None, None, "2022-06")],
+        ),
+    ],
+)
+def test_rules_extract_records_for_any_donor(text, expected):
+    assert records(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Japan will consider visiting Kyiv if conditions allow.",
+        "Japan has been providing extensive support to Ukraine.",
+        "The World Bank estimates reconstruction in Ukraine will cost $486 billion.",
+        "Germany could send more tanks to Ukraine next year.",
+        "Japan pledged $8.5 million in emergency aid to earthquake victims in Turkey.",
+        "Did Japan pledge $4.5 billion to Ukraine?",
+        "The agreement also provides for further humanitarian assistance from Japan to Ukraine.",
+        "The central bank said inflation fell to 4% as exports rose by $1.2 billion.",
+    ],
+)
+def test_rules_assert_nothing_for_intentions_generalities_and_other_recipients(text):
+    assert records(text) == []
+
+
+def test_rules_read_aggregates_with_their_period():
+    (record,) = aidtrace.extract(
+        "Since March 2022, Sweden has committed over SEK 40 billion in military aid to Ukraine.",
+        published="2024-06-01",
+    )
+    assert (record.aggregate, record.period, record.date, record.amount.approx) == (
+        True,
+        ("2022-03", "2024-06-01"),
+        None,
+        True,
+    )
+
+
+def test_rules_resolve_pronouns_to_the_discourse_donor():
+    got = records(
+        "Japan signed an accord with Ukraine on 13 June 2024. It also pledged $4.5 billion to Ukraine.",
+        "2024-06-20",
+    )
+    assert got[-1][:5] == ("aid", "JPN", "UKR", 4.5e9, "USD")
+
+
+def test_rules_pick_the_donors_currency_for_shared_names():
+    (record,) = aidtrace.extract(
+        "Denmark gave Ukraine 2.6 billion kroner in military aid on Monday.", published="2024-03-20"
+    )
+    assert record.amount.unit == "DKK"
+
+
+def test_evidence_quotes_the_document():
+    text = "Intro line\n\nOn Friday, Japan provided \\$1 billion to Ukraine."
+    (record,) = aidtrace.extract(text, published="2024-03-01")
+    assert text[record.evidence.start : record.evidence.end] == record.evidence.text
+    assert record.evidence.text.startswith("On Friday")
