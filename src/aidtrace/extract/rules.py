@@ -18,7 +18,7 @@ last full date ("on the same day").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from aidtrace.extract.actors import ActorMention, find_actors
@@ -416,7 +416,27 @@ def _clause_records(
                     gdp_share=_gdp_share(view, clause, lexicon),
                 )
             )
+    if record_type == "agreement" and _signed_in_person(view, clause, clause_actors, donors, lexicon):
+        for donor in donors:
+            first = next(r for r in records if r.donor == donor)
+            records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+def _signed_in_person(
+    view: str, clause: _Clause, clause_actors: list[ActorMention], donors: list[str], lexicon: Lexicon
+) -> bool:
+    """'Rutte and President Zelensky signed ... in Kharkiv': a signing is also a visit."""
+    text = view[clause.start : clause.end]
+    if not any(a.kind == "official" and a.code == "UKR" for a in clause_actors) or re.search(
+        r"virtual|video|online", text
+    ):
+        return False
+    in_ukraine = any(
+        m.group(0) not in ("Ukraine",) for m in lexicon.term_pattern("place.ukraine").finditer(text)
+    )
+    at_donor = any(a.code in donors and a.kind in ("capital", "agency") for a in clause_actors)
+    return in_ukraine or at_donor
 
 
 def _record_type(
@@ -855,7 +875,7 @@ def _count_fits(unit: str, record_type: str, subtype: str | None) -> bool:
         "refugees": unit == "people",
         "sanction": unit == "entities",
         "agreement": unit == "agreements",
-        "diplomacy": unit in ("firms",) and subtype == "conference",
+        "diplomacy": unit in ("firms", "people") and subtype == "conference",
         "aid": unit in ("items", "tonnes"),
     }[record_type]
 
