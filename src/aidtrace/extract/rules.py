@@ -489,7 +489,11 @@ def _is_visit(view: str, clause: _Clause, actors: list[ActorMention], lexicon: L
         re.search(r"Ukrainian (?:[Pp]resident|[Pp]rime [Mm]inister|[Ff]oreign [Mm]inister|leader)", text)
     )
     deputy = bool(re.search(r"\b[Dd]eputy\b", text))
-    if ukrainian_leader and not deputy:
+    motion = any(
+        re.match(r"visit|travel|arriv|came|trip|attend|address|host|welcom|receiv|toured|went", t.word)
+        for t in clause.triggers
+    )
+    if ukrainian_leader and not deputy and motion:
         donor_place = any(
             a.code not in NON_DONORS and a.kind in ("capital", "country", "official", "body")
             for a in in_clause
