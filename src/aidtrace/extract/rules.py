@@ -499,7 +499,19 @@ def _is_visit(view: str, clause: _Clause, actors: list[ActorMention], lexicon: L
             for a in in_clause
         )
         return donor_place
-    return donor_official and ukraine_place and not deputy
+    trigger = clause.triggers[0]
+    if re.fullmatch(r"visits?|trip", trigger.word) and re.search(
+        r"\b(?:from|of|after|before|during|about|for|since|on)\s+[^,.;]{0,40}$",
+        view[max(clause.start, trigger.start - 45) : trigger.start],
+    ):
+        return False  # "lessons learned from Kishida's Kyiv trip": a mention, not an act
+    # the destination follows the verb: "visited Kyiv", "travelled to Ukraine", "in Kyiv"
+    destination = any(
+        lexicon.term_pattern("place.ukraine").search(view[t.end : min(clause.end, t.end + 45)])
+        for t in clause.triggers
+    )
+    in_city = re.search(r"\bin\s+(?:Kyiv|Kiev|Lviv|Odesa|Odessa|Kharkiv|Bucha|Irpin|Dnipro)\b", text)
+    return donor_official and ukraine_place and not deputy and bool(destination or in_city)
 
 
 def _is_unreal(view: str, clause: _Clause, lexicon: Lexicon) -> bool:
@@ -516,7 +528,9 @@ def _is_unreal(view: str, clause: _Clause, lexicon: Lexicon) -> bool:
         if found and not (name == "modal" and reported and found.group(0).lower() == "would"):
             return True
     after = view[trigger.end : min(clause.end, trigger.end + 25)]
-    return bool(re.match(r"\s+(?:to\s+)?(?:consider|discuss|study|explore)", after))
+    return bool(
+        re.match(r"\s+(?:to\s+)?(?:consider|discuss|study|explore)|\s+(?:would|could|might|may)\b", after)
+    )
 
 
 def _is_back_reference(
