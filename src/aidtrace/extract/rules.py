@@ -919,9 +919,7 @@ def _amount_for(quantity: AmountMention | None, donor: str) -> Amount | None:
     amount = quantity.amount
     if len(quantity.candidates) > 1:
         # "kroner": Norwegian or Danish, by the donor's country
-        from aidtrace.extract.lexicon import load_lexicon as _load
-
-        currencies = _load().currency_codes
+        currencies = load_lexicon().currency_codes  # cached: the one lexicon per process
         chosen = next(
             (c for c in quantity.candidates if donor in currencies[c].countries), quantity.candidates[0]
         )
