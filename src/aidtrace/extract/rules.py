@@ -118,13 +118,13 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
     lexicon = lexicon or load_lexicon()
     view = clean(doc.text)
     published = _parse_published(doc.published)
+    mentions = len(lexicon.term_pattern("place.ukraine").findall(view)) + view.count("Ukrainian")
     context = _Context(
         published=published,
-        ukraine_doc=bool(lexicon.term_pattern("place.ukraine").search(view)) or "Ukrainian" in view,
+        ukraine_doc=mentions > 0,
+        ukraine_strong=mentions >= 3 and mentions * 250 >= len(view.split()),
         russia_doc=bool(re.search(r"\bRussi|\bMoscow\b|\bKremlin\b|\bBelarus", view)),
     )
-    mentions = len(lexicon.term_pattern("place.ukraine").findall(view)) + view.count("Ukrainian")
-    context.ukraine_strong = mentions >= 3 and mentions * 250 >= len(view.split())
     records: list[Record] = []
     sentences = split_sentences(view)
     for number, (start, end) in enumerate(sentences):
@@ -228,7 +228,8 @@ def _bullet_records(
         end,
         [_Trigger(start, start, frozenset({"pledge" if lead.stage == "pledged" else "deliver"}), "")],
     )
-    attrs = _Attributes(view, clause, lead.type, None, clause.triggers[0], lexicon)
+    clause_actors = find_actors(view, start, end, lexicon, when=None)
+    attrs = _Attributes(view, clause, lead.type, None, clause_actors, lexicon)
     dates = [d for d in find_dates(view, start, end, context.published) if d.kind == "point"]
     evidence = Span(start=start, end=end, text=doc.text[start:end])
     return [
@@ -337,7 +338,8 @@ def _clause_records(
     trigger = clause.triggers[0]
     text = view[clause.start : clause.end]
     sentence_text = view[sentence[0] : sentence[1]]
-    kind = _record_type(view, clause, actors, lexicon)
+    clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
+    kind = _record_type(view, clause, actors, clause_amounts, lexicon)
     if kind is None or _is_unreal(view, clause, lexicon):
         return [], []
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
@@ -351,7 +353,6 @@ def _clause_records(
         recipients = ["UKR"] if _is_for_ukraine(view, sentence, clause_actors, context, lexicon) else []
     if not recipients:
         return [], donors
-    clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
     money = [a for a in clause_amounts if a.kind == "money"]
     counts = [
         a for a in clause_amounts if a.kind == "count" and _count_fits(a.amount.unit, record_type, subtype)
@@ -366,7 +367,7 @@ def _clause_records(
         or (d.start < clause.start and not any(t for t in clause.triggers if t.start < d.start))
     ]
     estimate = bool(lexicon.term_pattern("estimate").search(sentence_text))
-    attrs = _Attributes(view, clause, record_type, subtype, trigger, lexicon)
+    attrs = _Attributes(view, clause, record_type, subtype, clause_actors, lexicon)
     if not _is_concrete(record_type, attrs, money, counts, clause_dates or shared_dates, text):
         return [], donors
     if record_type == "sanction":
@@ -391,6 +392,7 @@ def _clause_records(
         donors = list(dict.fromkeys(donors + [a.code for a in listed]))
     pairs = _pair(donors, quantities, clause_actors)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
+    gdp_share = _gdp_share(view, clause, lexicon)
     for donor, quantity in pairs:
         amount = _amount_for(quantity, donor)
         aggregate, period, record_date = _timing(
@@ -413,7 +415,7 @@ def _clause_records(
                     period=period if aggregate else None,
                     channel=attrs.channel,
                     items=attrs.items,
-                    gdp_share=_gdp_share(view, clause, lexicon),
+                    gdp_share=gdp_share,
                 )
             )
     if record_type == "agreement" and _signed_in_person(view, clause, clause_actors, donors, lexicon):
@@ -440,7 +442,7 @@ def _signed_in_person(
 
 
 def _record_type(
-    view: str, clause: _Clause, actors: list[ActorMention], lexicon: Lexicon
+    view: str, clause: _Clause, actors: list[ActorMention], amounts: list[AmountMention], lexicon: Lexicon
 ) -> tuple[str, str | None] | None:
     """(type, subtype hint) of what the clause's predicate does, or None."""
     classes = frozenset().union(*(t.classes for t in clause.triggers))
@@ -469,9 +471,7 @@ def _record_type(
         return "diplomacy", "conference"
     if "refugee" in classes and has("noun.refugee"):
         return "refugees", None
-    if classes & {"pledge", "deliver", "train", "total"} and (
-        has("noun.aid") or any(m for m in find_amounts(view, clause.start, clause.end, lexicon))
-    ):
+    if classes & {"pledge", "deliver", "train", "total"} and (has("noun.aid") or amounts):
         if "sanction" in classes and has("noun.sanction") and not has("noun.aid"):
             return None
         return "aid", None
@@ -572,8 +572,7 @@ def _donors(
     before = [a for a in clause_actors if a.start < trigger.start]
     after = [a for a in clause_actors if a.start >= trigger.end]
     # "agreements that Ukraine has concluded with the U.S., the UK, Germany": Ukraine acts
-    subject_ukraine = before and before[-1].code == "UKR" and record_type in ("agreement", "aid", "diplomacy")
-    if subject_ukraine and record_type == "agreement":
+    if record_type == "agreement" and before and before[-1].code == "UKR":
         listed = _codes([a for a in after if a.code not in NON_DONORS and a.kind != "adjective"])
         if listed:
             return listed
@@ -726,11 +725,12 @@ class _Attributes:
         clause: _Clause,
         record_type: str,
         subtype_hint: str | None,
-        trigger: _Trigger,
+        clause_actors: list[ActorMention],
         lexicon: Lexicon,
     ) -> None:
+        trigger = clause.triggers[0]
         text = view[clause.start : clause.end]
-        self.channel = _channel(view, clause, lexicon) if record_type == "aid" else None
+        self.channel = _channel(view, clause, clause_actors) if record_type == "aid" else None
         self.items = _items(view, clause, lexicon) if record_type == "aid" else ()
         self.subtype = self._subtype(text, record_type, subtype_hint, lexicon)
         self.category = self._category(text, lexicon) if record_type == "aid" else None
@@ -751,19 +751,11 @@ class _Attributes:
         if record_type == "aid":
             if self.items and not found - {"training"}:
                 return "in_kind"
-            found.discard("training") if len(found) > 1 else None
+            if len(found) > 1:
+                found.discard("training")
             return found.pop() if len(found) == 1 else None
-        if record_type == "sanction":
-            if len(found) > 2 or (
-                len(found) == 2
-                and "asset_freeze" in found
-                and "export_ban" in found
-                and "import_ban" in found
-            ):
-                return "multiple"
-            if found == {"export_ban", "import_ban"}:
-                return "multiple"
-            return found.pop() if len(found) == 1 else ("multiple" if len(found) > 1 else None)
+        if record_type == "sanction":  # several kinds of measure named: "multiple"
+            return found.pop() if len(found) == 1 else "multiple" if found else None
         for preferred in ("security", "partnership", "economic"):
             if preferred in found:
                 return preferred
@@ -808,21 +800,16 @@ class _Attributes:
 
     def _stage(self, view: str, clause: _Clause, trigger: _Trigger) -> str | None:
         before = view[max(clause.start, trigger.start - 20) : trigger.start]
-        if (
-            re.search(r"\bwill\s+(?:\w+\s+){0,2}$|\bto\s+$", before, re.IGNORECASE)
-            and "pledge" not in trigger.classes
-        ):
-            return "pledged"
-        if "pledge" in trigger.classes:
+        future = re.search(r"\bwill\s+(?:\w+\s+){0,2}$|\bto\s+$", before, re.IGNORECASE)
+        if future or "pledge" in trigger.classes:
             return "pledged"
         if trigger.classes & {"deliver", "train"}:
             return "delivered"
         return None
 
 
-def _channel(view: str, clause: _Clause, lexicon: Lexicon) -> str | None:
-    when = None
-    for actor in find_actors(view, clause.start, clause.end, lexicon, when=when):
+def _channel(view: str, clause: _Clause, clause_actors: list[ActorMention]) -> str | None:
+    for actor in clause_actors:
         if actor.kind == "channel":
             return actor.name
         if actor.code in BODIES and _CHANNEL_PREP.search(
@@ -996,8 +983,8 @@ def _timing(
     ):
         if ranges and (estimate or cue):
             aggregate, period = True, ranges[0].period
-        elif sinces and cue:
-            aggregate, period = True, (sinces[0].value or "", published or "")
+        elif sinces and cue and sinces[0].value and published:
+            aggregate, period = True, (sinces[0].value, published)
         elif cue and (
             re.search(
                 r"\b(?:to date|so far|thus far|in total|altogether|overall|cumulative)", scope, re.IGNORECASE
@@ -1007,10 +994,6 @@ def _timing(
             start = f"{INVASION:%Y-%m}" if context.published and context.published > INVASION else None
             if start and published:
                 aggregate, period = True, (start, published)
-        elif estimate and ranges:
-            aggregate, period = True, ranges[0].period
-    if aggregate and period and not all(period):
-        period = None
     record_date = _point_date(clause, quantity, clause_dates, shared_dates, context, record_type)
     return aggregate, period, record_date
 
@@ -1031,14 +1014,12 @@ def _point_date(
     )
     clause_dates = [d for d in clause_dates if d.kind in kinds]
     shared_dates = [d for d in shared_dates if d.kind in kinds]
-    candidates = clause_dates
-    if candidates:
-        chosen = min(candidates, key=lambda d: abs(d.start - anchor))
+    if clause_dates:
+        chosen = min(clause_dates, key=lambda d: abs(d.start - anchor))
+    elif shared_dates:
+        chosen = shared_dates[-1]
     else:
-        shared = shared_dates
-        if not shared:
-            return None
-        chosen = shared[-1]
+        return None
     if chosen.kind == "anaphora":
         return _resolve_anaphora(chosen, context)
     return chosen.value
