@@ -77,3 +77,9 @@ def test_gdp_share_is_read_as_percent(lexicon):
 )
 def test_parse_number(raw, value):
     assert parse_number(raw) == value
+
+
+def test_a_figure_restated_in_another_currency_is_one_amount(lexicon):
+    text = "a loan of ¥471.9 billion (about $3 billion) and a grant of $20 million"
+    found = [(m.amount.value, m.amount.unit) for m in find_amounts(text, 0, len(text), lexicon)]
+    assert found == [(471.9e9, "JPY"), (20e6, "USD")]

@@ -80,7 +80,11 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
 
 
 def find_amounts(view: str, start: int, end: int, lexicon: Lexicon) -> list[AmountMention]:
-    """Money and count mentions in view[start:end], left to right, without overlaps."""
+    """Money and count mentions in view[start:end], left to right, without overlaps.
+
+    A figure that restates the one before it in another currency ("¥471.9 billion (about
+    $3 billion)") is dropped: it is the same amount.
+    """
     patterns = _patterns(lexicon)
     found: list[AmountMention] = []
     for name in ("prefix", "suffix", "spelled"):
@@ -92,8 +96,7 @@ def find_amounts(view: str, start: int, end: int, lexicon: Lexicon) -> list[Amou
         mention = _count(match, lexicon, view)
         if mention and not _overlaps(mention, found):
             found.append(mention)
-    found = _merge_ranges(view, sorted(found, key=lambda m: m.start))
-    return found
+    return _drop_conversions(view, _merge_ranges(view, sorted(found, key=lambda m: m.start)))
 
 
 def find_gdp_shares(view: str, start: int, end: int, lexicon: Lexicon) -> list[GdpShare]:
@@ -215,6 +218,12 @@ def _overlaps(mention: AmountMention, found: list[AmountMention]) -> bool:
     return any(mention.start < f.end and f.start < mention.end for f in found)
 
 
+_CONVERSION = re.compile(
+    r"^\s*(?:\(|,|-|–)?\s*(?:or\s+|about\s+|around\s+|approximately\s+|roughly\s+|some\s+|nearly\s+|"
+    r"almost\s+|equivalent\s+to\s+|equal\s+to\s+|worth\s+(?:about\s+|around\s+)?|i\.e\.\s+|over\s+|"
+    r"more\s+than\s+|just\s+over\s+|just\s+under\s+)*$",
+    re.IGNORECASE,
+)
 _BETWEEN = re.compile(r"\bbetween\s*$|\bfrom\s*$", re.IGNORECASE)
 _AND = re.compile(r"\s*(?:and|to|-|–)\s*$")
 
@@ -242,3 +251,24 @@ def _merge_ranges(view: str, mentions: list[AmountMention]) -> list[AmountMentio
             continue
         merged.append(mention)
     return merged
+
+
+def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMention]:
+    """'¥471.9 billion (about $3 billion)': the second figure restates the first."""
+    kept: list[AmountMention] = []
+    for amount in amounts:
+        previous = kept[-1] if kept else None
+        if (
+            previous
+            and previous.kind == amount.kind == "money"
+            and previous.amount.unit != amount.amount.unit
+        ):
+            gap = view[previous.end : amount.start]
+            if (
+                len(gap) < 30
+                and _CONVERSION.match(gap)
+                and ("(" in gap or re.search(r"or|equivalent|about|around|roughly|approximately|some", gap))
+            ):
+                continue
+        kept.append(amount)
+    return kept

@@ -66,12 +66,6 @@ _PRONOUN_SUBJECT = re.compile(
 _RELATIVE_START = re.compile(
     r",?\s*(?:which|that|who)\s+(?:\w+\s+){0,2}?(?:began|started|begun|was|were|had)\b", re.IGNORECASE
 )
-_CONVERSION = re.compile(
-    r"^\s*(?:\(|,|-|–)?\s*(?:or\s+|about\s+|around\s+|approximately\s+|roughly\s+|some\s+|nearly\s+|"
-    r"almost\s+|equivalent\s+to\s+|equal\s+to\s+|worth\s+(?:about\s+|around\s+)?|i\.e\.\s+|over\s+|"
-    r"more\s+than\s+|just\s+over\s+|just\s+under\s+)*$",
-    re.IGNORECASE,
-)
 _PART = re.compile(
     r"\b(?:of\s+which|with|including|includes|include|among\s+them|incl\.)\b[^$€£¥\d]{0,30}$", re.IGNORECASE
 )
@@ -168,7 +162,7 @@ def _sentence_records(
     if not triggers and _is_bullet(view, start) and context.lead_in is not None:
         return _bullet_records(doc, view, start, end, context, lexicon)
     if triggers and not _is_excluded_sentence(view, start, end, lexicon) and not _is_citation(sentence_text):
-        amounts = _drop_conversions(view, find_amounts(view, start, end, lexicon))
+        amounts = find_amounts(view, start, end, lexicon)
         clauses = _clauses(view, start, end, triggers)
         previous_donors: list[str] = []
         for clause in clauses:
@@ -218,9 +212,7 @@ def _bullet_records(
     """'- NOK 1 billion for humanitarian aid': a list item carries on its lead-in's record."""
     lead = context.lead_in
     assert lead is not None
-    amounts = [
-        a for a in _drop_conversions(view, find_amounts(view, start, end, lexicon)) if a.kind == "money"
-    ]
+    amounts = [a for a in find_amounts(view, start, end, lexicon) if a.kind == "money"]
     if not amounts:
         return []
     clause = _Clause(
@@ -912,27 +904,6 @@ def _amount_for(quantity: AmountMention | None, donor: str) -> Amount | None:
         )
         amount = Amount(value=amount.value, unit=chosen, approx=amount.approx)
     return amount
-
-
-def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMention]:
-    """'¥471.9 billion (about $3 billion)': the second figure restates the first."""
-    kept: list[AmountMention] = []
-    for amount in amounts:
-        previous = kept[-1] if kept else None
-        if (
-            previous
-            and previous.kind == amount.kind == "money"
-            and previous.amount.unit != amount.amount.unit
-        ):
-            gap = view[previous.end : amount.start]
-            if (
-                len(gap) < 30
-                and _CONVERSION.match(gap)
-                and ("(" in gap or re.search(r"or|equivalent|about|around|roughly|approximately|some", gap))
-            ):
-                continue
-        kept.append(amount)
-    return kept
 
 
 def _gdp_share(view: str, clause: _Clause, lexicon: Lexicon) -> float | None:
