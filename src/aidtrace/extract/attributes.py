@@ -1,0 +1,214 @@
+"""Record attributes of a clause. In: a clause. Out: category, subtype, stage, channel, items,
+the amount in the donor's currency, and whether the clause is concrete enough to be a record.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aidtrace.extract.actors import ActorMention
+from aidtrace.extract.amounts import AmountMention, find_gdp_shares
+from aidtrace.extract.clauses import Clause, Trigger
+from aidtrace.extract.dates import DateMention
+from aidtrace.extract.donors import CHANNEL_PREP
+from aidtrace.extract.lexicon import BODIES, Lexicon, load_lexicon
+from aidtrace.model import Amount
+
+_ITEM_SPLIT = re.compile(
+    r",\s*(?:and\s+|as\s+well\s+as\s+|even\s+|plus\s+)?|\s+and\s+(?:even\s+)?|\s+as\s+well\s+as\s+"
+)
+
+
+_ITEM_LEAD = re.compile(
+    r"^(?:the\s+|a\s+|an\s+|some\s+|its\s+|their\s+|additional\s+|further\s+|more\s+|new\s+|"
+    r"\d[\d,.]*\s+(?:units\s+of\s+)?|also\s+|even\s+|other\s+)+",
+    re.IGNORECASE,
+)
+
+
+class Attributes:
+    """Category, subtype, stage, channel and items of one clause."""
+
+    def __init__(
+        self,
+        view: str,
+        clause: Clause,
+        record_type: str,
+        subtype_hint: str | None,
+        clause_actors: list[ActorMention],
+        lexicon: Lexicon,
+    ) -> None:
+        trigger = clause.triggers[0]
+        text = view[clause.start : clause.end]
+        self.channel = _channel(view, clause, clause_actors) if record_type == "aid" else None
+        self.items = _items(view, clause, lexicon) if record_type == "aid" else ()
+        self.subtype = self._subtype(text, record_type, subtype_hint, lexicon)
+        self.category = self._category(text, lexicon) if record_type == "aid" else None
+        self.stage = self._stage(view, clause, trigger) if record_type == "aid" else None
+
+    def _subtype(self, text: str, record_type: str, hint: str | None, lexicon: Lexicon) -> str | None:
+        if hint:
+            return hint
+        name = {"aid": "subtype.aid", "sanction": "subtype.sanction", "agreement": "subtype.agreement"}.get(
+            record_type
+        )
+        if name is None:
+            return None
+        found = {
+            lexicon.term_value(name, m.group(0).lower()) for m in lexicon.term_pattern(name).finditer(text)
+        }
+        found.discard("")
+        if record_type == "aid":
+            if self.items and not found - {"training"}:
+                return "in_kind"
+            if len(found) > 1:
+                found.discard("training")
+            return found.pop() if len(found) == 1 else None
+        if record_type == "sanction":  # several kinds of measure named: "multiple"
+            return found.pop() if len(found) == 1 else "multiple" if found else None
+        for preferred in ("security", "partnership", "economic"):
+            if preferred in found:
+                return preferred
+        return None
+
+    def _category(self, text: str, lexicon: Lexicon) -> str | None:
+        found = {
+            lexicon.term_value("category", m.group(0).lower())
+            for m in lexicon.term_pattern("category").finditer(text)
+        }
+        for item in self.items:
+            found |= {
+                lexicon.term_value("category", m.group(0).lower())
+                for m in lexicon.term_pattern("category").finditer(item)
+            }
+        found.discard("")
+        explicit = {c for c in ("financial", "humanitarian", "military") if re.search(c, text, re.IGNORECASE)}
+        if re.search(r"\beconomic\b", text, re.IGNORECASE):
+            explicit.add("financial")
+        if re.search(
+            r"\bsecurity and defen[cs]e\b|\bdefen[cs]e assistance\b|\bmilitary (?:aid|assistance)\b",
+            text,
+            re.IGNORECASE,
+        ):
+            return "military"
+        if len(explicit) > 1 or (re.search(r"\band (?:other|ancillary)\b", text, re.IGNORECASE) and explicit):
+            return "mixed"
+        if len(explicit) == 1 and not (self.items and len(found) > 1):
+            return explicit.pop()
+        if (
+            self.subtype in ("loan", "guarantee", "credit_line", "debt_relief", "grant")
+            and "military" not in found
+        ):
+            return "financial" if "humanitarian" not in found or self.subtype != "grant" else "humanitarian"
+        if len(found) > 1:
+            return "mixed" if self.items or "financial" not in found else "financial"
+        if found:
+            return found.pop()
+        if self.items:
+            return "humanitarian"
+        return None
+
+    def _stage(self, view: str, clause: Clause, trigger: Trigger) -> str | None:
+        before = view[max(clause.start, trigger.start - 20) : trigger.start]
+        future = re.search(r"\bwill\s+(?:\w+\s+){0,2}$|\bto\s+$", before, re.IGNORECASE)
+        if future or "pledge" in trigger.classes:
+            return "pledged"
+        if trigger.classes & {"deliver", "train"}:
+            return "delivered"
+        return None
+
+
+def _channel(view: str, clause: Clause, clause_actors: list[ActorMention]) -> str | None:
+    for actor in clause_actors:
+        if actor.kind == "channel":
+            return actor.name
+        if actor.code in BODIES and CHANNEL_PREP.search(
+            view[max(clause.start, actor.start - 40) : actor.start]
+        ):
+            return actor.surface
+        if actor.code in BODIES and re.match(
+            r"\s+(?:loan|fund|trust fund|programme|program|mechanism)", view[actor.end : actor.end + 15]
+        ):
+            return actor.surface
+    return None
+
+
+def _items(view: str, clause: Clause, lexicon: Lexicon) -> tuple[str, ...]:
+    """Goods named in the clause ("helmets, bulletproof vests and drones"), lower case."""
+    trigger = clause.triggers[-1]
+    tail = view[trigger.end : clause.end]
+    tail = re.split(
+        r"\s(?:to|for)\s+(?:Ukraine|the\s+Ukrainian|Ukrainian|Kyiv)\b|[.;:(]|\s(?:worth|valued|totalling|totaling|amounting)\s",
+        tail,
+    )[0]
+    tail = re.sub(
+        r"^\s*(?:(?:have|has|also|encompassed|included|including|such\s+as|like)\s+)+",
+        " ",
+        tail,
+        flags=re.IGNORECASE,
+    )
+    heads = lexicon.term_pattern("item.head")
+    items = []
+    for part in _ITEM_SPLIT.split(tail):
+        part = _ITEM_LEAD.sub("", part.strip()).strip(" ,.")
+        if not part or len(part) > 60 or not heads.search(part):
+            continue
+        if re.search(
+            r"\b(?:aid|assistance|support|funding|financing|package|loan|grant|money)\b", part, re.IGNORECASE
+        ):
+            continue
+        items.append(part.lower())
+    return tuple(dict.fromkeys(items))
+
+
+def is_concrete(
+    record_type: str,
+    attrs: Attributes,
+    money: list[AmountMention],
+    counts: list[AmountMention],
+    dates: list[DateMention],
+    text: str,
+) -> bool:
+    """A record needs concrete content: an act with a date, amount, goods, instrument or channel."""
+    if record_type in ("agreement", "diplomacy", "refugees"):
+        return True
+    if money or counts or attrs.items or attrs.channel or attrs.subtype:
+        return True
+    if any(d.kind in ("point", "anaphora") for d in dates):
+        return True
+    if (
+        record_type == "aid"
+        and attrs.category
+        and re.search(r"\b(?:[Ii]n|[Uu]nder)\s+the\s+(?:agreement|accord|deal|package|memorandum)\b", text)
+    ):
+        return True
+    return False
+
+
+def count_fits(unit: str, record_type: str, subtype: str | None) -> bool:
+    return {
+        "refugees": unit == "people",
+        "sanction": unit == "entities",
+        "agreement": unit == "agreements",
+        "diplomacy": unit in ("firms", "people") and subtype == "conference",
+        "aid": unit in ("items", "tonnes"),
+    }[record_type]
+
+
+def amount_for(quantity: AmountMention | None, donor: str) -> Amount | None:
+    if quantity is None:
+        return None
+    amount = quantity.amount
+    if len(quantity.candidates) > 1:
+        # "kroner": Norwegian or Danish, by the donor's country
+        currencies = load_lexicon().currency_codes  # cached: the one lexicon per process
+        chosen = next(
+            (c for c in quantity.candidates if donor in currencies[c].countries), quantity.candidates[0]
+        )
+        amount = Amount(value=amount.value, unit=chosen, approx=amount.approx)
+    return amount
+
+
+def gdp_share_of(view: str, clause: Clause, lexicon: Lexicon) -> float | None:
+    shares = find_gdp_shares(view, clause.start, clause.end, lexicon)
+    return shares[0].percent if shares else None

@@ -1,0 +1,223 @@
+"""Predicates and clauses. In: a sentence of the cleaned view. Out: clauses and their type.
+
+Trigger words (terms.tsv `verb.*`) mark predicates; a sentence is cut into one clause per
+predicate; the predicate class and the nouns around it give the record type; intentions,
+hypotheticals, negations and back-references are recognised here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aidtrace.extract.actors import ActorMention
+from aidtrace.extract.amounts import AmountMention
+from aidtrace.extract.context import NON_DONORS, TARGETS
+from aidtrace.extract.lexicon import Lexicon
+
+VERB_CLASSES = ("pledge", "deliver", "train", "total", "sanction", "refugee", "sign", "visit", "host")
+
+
+@dataclass(slots=True)
+class Trigger:
+    start: int
+    end: int
+    classes: frozenset[str]
+    word: str
+
+
+@dataclass(slots=True)
+class Clause:
+    start: int
+    end: int
+    triggers: list[Trigger]
+
+
+def find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[Trigger]:
+    spans: dict[tuple[int, int], set[str]] = {}
+    for name in VERB_CLASSES:
+        for match in lexicon.term_pattern(f"verb.{name}").finditer(view, start, end):
+            spans.setdefault((match.start(), match.end()), set()).add(name)
+    triggers = [
+        Trigger(s, e, frozenset(classes), view[s:e].lower()) for (s, e), classes in sorted(spans.items())
+    ]
+    # a longer phrase ("handed over") wins over a word inside it
+    triggers = [
+        t for t in triggers if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)
+    ]
+    return [t for t in triggers if _is_predicate(view, t)]
+
+
+def _is_predicate(view: str, trigger: Trigger) -> bool:
+    """'-ing' forms assert only as progressives or means ('by guaranteeing'); not 'of visiting'."""
+    if not trigger.word.endswith("ing"):
+        return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
+    before = view[max(0, trigger.start - 12) : trigger.start].lower()
+    return bool(re.search(r"\b(?:is|are|was|were|been|by)\s+$", before))
+
+
+def split_clauses(view: str, start: int, end: int, triggers: list[Trigger]) -> list[Clause]:
+    """One clause per predicate; coordinated predicates ("pledged and provided") share one."""
+    groups: list[list[Trigger]] = [[triggers[0]]]
+    for trigger in triggers[1:]:
+        gap = view[groups[-1][-1].end : trigger.start]
+        participle = re.match(
+            r"\w+(?:ed|en|t)\s+(?:for|to|by|via|through|under|as|from|in|at)\b",
+            view[trigger.start : trigger.end + 12],
+        )
+        if participle and not re.search(r"\b(?:and|has|have|had|was|were|is|are)\s*$", gap):
+            groups[-1].append(trigger)  # ", earmarked for ...": a participle adds to the clause
+        elif re.fullmatch(
+            r"\s*(?:,?\s*(?:and|or)\s+)?(?:(?:has|have|had|also|then|later|further|subsequently|swiftly|will|to|continue|continues|continued|it|its)\s+)*",
+            gap,
+            re.IGNORECASE,
+        ):
+            groups[-1].append(trigger)
+        else:
+            groups.append([trigger])
+    clauses = []
+    clause_start = start
+    for i, group in enumerate(groups):
+        if i + 1 < len(groups):
+            boundary = _boundary(view, group[-1].end, groups[i + 1][0].start)
+        else:
+            boundary = end
+        clauses.append(Clause(clause_start, boundary, group))
+        clause_start = boundary
+    return clauses
+
+
+def _boundary(view: str, after: int, before: int) -> int:
+    """Where a clause ends between two predicates: the last comma, semicolon or 'and'."""
+    gap = view[after:before]
+    cuts = [m.start() for m in re.finditer(r";|,\s|\s(?:and|while|but|whereas)\s", gap)]
+    return after + cuts[-1] if cuts else before
+
+
+def signed_in_person(
+    view: str, clause: Clause, clause_actors: list[ActorMention], donors: list[str], lexicon: Lexicon
+) -> bool:
+    """'Rutte and President Zelensky signed ... in Kharkiv': a signing is also a visit."""
+    text = view[clause.start : clause.end]
+    if not any(a.kind == "official" and a.code == "UKR" for a in clause_actors) or re.search(
+        r"virtual|video|online", text
+    ):
+        return False
+    in_ukraine = any(
+        m.group(0) not in ("Ukraine",) for m in lexicon.term_pattern("place.ukraine").finditer(text)
+    )
+    at_donor = any(a.code in donors and a.kind in ("capital", "agency") for a in clause_actors)
+    return in_ukraine or at_donor
+
+
+def clause_type(
+    view: str, clause: Clause, actors: list[ActorMention], amounts: list[AmountMention], lexicon: Lexicon
+) -> tuple[str, str | None] | None:
+    """(type, subtype hint) of what the clause's predicate does, or None."""
+    classes = frozenset().union(*(t.classes for t in clause.triggers))
+    text = view[clause.start : clause.end]
+
+    def has(name: str) -> bool:
+        return bool(lexicon.term_pattern(name).search(text))
+
+    if (
+        "sanction" in classes
+        and has("noun.sanction")
+        and (
+            any(a.code in TARGETS for a in actors) or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
+        )
+    ):
+        return "sanction", None
+    if "sign" in classes and has("noun.agreement"):
+        return "agreement", None
+    if "visit" in classes and _is_visit(view, clause, actors, lexicon):
+        return "diplomacy", "visit"
+    if (
+        "host" in classes
+        and has("noun.event")
+        and re.search(r"Ukrain|Kyiv|Kiev|[Rr]ecovery|[Rr]econstruction", text)
+    ):
+        return "diplomacy", "conference"
+    if "refugee" in classes and has("noun.refugee"):
+        return "refugees", None
+    if classes & {"pledge", "deliver", "train", "total"} and (has("noun.aid") or amounts):
+        if "sanction" in classes and has("noun.sanction") and not has("noun.aid"):
+            return None
+        return "aid", None
+    return None
+
+
+def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Lexicon) -> bool:
+    text = view[clause.start : clause.end]
+    in_clause = [a for a in actors if clause.start <= a.start < clause.end]
+    ukraine_place = bool(lexicon.term_pattern("place.ukraine").search(text))
+    donor_official = any(a.kind == "official" and a.code not in NON_DONORS for a in in_clause) or bool(
+        re.search(r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary)\b", text)
+    )
+    ukrainian_leader = any(a.kind == "official" and a.code == "UKR" for a in in_clause) or bool(
+        re.search(r"Ukrainian (?:[Pp]resident|[Pp]rime [Mm]inister|[Ff]oreign [Mm]inister|leader)", text)
+    )
+    deputy = bool(re.search(r"\b[Dd]eputy\b", text))
+    motion = any(
+        re.match(r"visit|travel|arriv|came|trip|attend|address|host|welcom|receiv|toured|went", t.word)
+        for t in clause.triggers
+    )
+    if ukrainian_leader and not deputy and motion:
+        donor_place = any(
+            a.code not in NON_DONORS and a.kind in ("capital", "country", "official", "body")
+            for a in in_clause
+        )
+        return donor_place
+    trigger = clause.triggers[0]
+    if re.fullmatch(r"visits?|trip", trigger.word) and re.search(
+        r"\b(?:from|of|after|before|during|about|for|since|on)\s+[^,.;]{0,40}$",
+        view[max(clause.start, trigger.start - 45) : trigger.start],
+    ):
+        return False  # "lessons learned from Kishida's Kyiv trip": a mention, not an act
+    # the destination follows the verb: "visited Kyiv", "travelled to Ukraine", "in Kyiv"
+    destination = any(
+        lexicon.term_pattern("place.ukraine").search(view[t.end : min(clause.end, t.end + 45)])
+        for t in clause.triggers
+    )
+    in_city = re.search(r"\bin\s+(?:Kyiv|Kiev|Lviv|Odesa|Odessa|Kharkiv|Bucha|Irpin|Dnipro)\b", text)
+    return donor_official and ukraine_place and not deputy and bool(destination or in_city)
+
+
+def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
+    """Intentions, hypotheticals and negations: what did not (yet) happen is no record."""
+    trigger = clause.triggers[0]
+    before = view[max(clause.start, trigger.start - 45) : trigger.start]
+    # "said it would provide": reported speech of a commitment, not a hypothetical
+    reported = re.search(
+        r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b[^.;]{0,60}\bwould\s+(?:\w+\s+){0,2}$",
+        view[max(0, trigger.start - 90) : trigger.start],
+    )
+    for name in ("modal", "intent", "negation"):
+        found = lexicon.term_pattern(name).search(before)
+        if found and not (name == "modal" and reported and found.group(0).lower() == "would"):
+            return True
+    after = view[trigger.end : min(clause.end, trigger.end + 25)]
+    return bool(
+        re.match(r"\s+(?:to\s+)?(?:consider|discuss|study|explore)|\s+(?:would|could|might|may)\b", after)
+    )
+
+
+def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
+    """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
+    subject = view[clause.start : clause.triggers[0].start]
+    if re.match(
+        r"^\W*(?:this|these|that|those)\s+(?:is|are|was|were|will|would|has|have|had)\b",
+        subject,
+        re.IGNORECASE,
+    ):
+        return True  # "This is provided through bilateral channels"
+    if any(a.start < clause.triggers[0].start and a.kind not in ("adjective",) for a in clause_actors):
+        return False
+    match = re.match(
+        r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+(?:[\w-]+\s+){0,3}?([\w-]+)\b",
+        subject,
+        re.IGNORECASE,
+    )
+    if not match:
+        return False
+    return bool(lexicon.term_pattern("backref").fullmatch(match.group(1)))

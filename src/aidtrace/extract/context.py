@@ -1,0 +1,30 @@
+"""What the rule extractor carries from sentence to sentence of one document.
+
+The discourse donor ("It also pledges"), whether the text is about Ukraine, the record a
+list's lead-in made, and the dated events that later anaphora point at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from aidtrace.model import Record
+
+NON_DONORS = frozenset({"UKR", "RUS", "BLR", "-"})
+
+
+TARGETS = frozenset({"RUS", "BLR"})
+
+
+@dataclass(slots=True)
+class Context:
+    published: date | None
+    ukraine_doc: bool
+    russia_doc: bool
+    donor: str | None = None
+    ukraine_strong: bool = False  # the document is about Ukraine throughout
+    ukraine_recent: int = 0  # sentences since Ukraine was last named
+    lead_in: Record | None = None  # the record a list's lead-in sentence made ("... as follows:")
+    events: list[tuple[str, str]] = field(default_factory=list)  # (sentence text, date)
+    last_day: str | None = None

@@ -1,0 +1,230 @@
+"""Who acts and for whom. In: a clause and its actor mentions. Out: donor and recipient codes.
+
+The donor is the subject (not an actor inside a prepositional phrase, a compound or an event
+name), else a passive agent, else the discourse donor for pronouns and agentless passives.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aidtrace.extract.actors import ActorMention
+from aidtrace.extract.clauses import Clause, Trigger
+from aidtrace.extract.context import NON_DONORS, TARGETS, Context
+from aidtrace.extract.lexicon import BODIES, Lexicon
+from aidtrace.model import Record
+
+_BLOCKING = re.compile(
+    r"(?:\b(?:with|to|for|against|on|at|in|into|like|unlike|than|about|between|among|including|"
+    r"such\s+as|via|through|towards?|alongside|besides|except|over|from|and\s+other|other)\s+"
+    r"(?:the\s+|its\s+|their\s+|fellow\s+)?)$",
+    re.IGNORECASE,
+)
+
+
+_AGENT = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+CHANNEL_PREP = re.compile(
+    r"\b(?:via|through|to|into|with|under|from|in|for)\s+(?:the\s+|a\s+|an\s+)?(?:[A-Z][\w'-]*\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+_STATE_NOUNS = re.compile(
+    r"\s*(?:government|authorities|officials?|prime\s+minister|premier|ministers?|ministry|president|"
+    r"chancellor|side|state|cabinet|embassy|ambassador|army|military|armed\s+forces|forces|navy|troops|"
+    r"defen[cs]e|foreign|finance|parliament|administration|leaders?|delegation|lawmakers|diet|"
+    r"self-defen[cs]e|government's|emperor|king|queen|crown|aid|assistance|support|contribution|"
+    r"package|loan|grant|donation|pledge|sanctions?|economy\s+ministry|agency|development)\b",
+    re.IGNORECASE,
+)
+
+
+_NON_STATE_NOUNS = re.compile(
+    r"\s*(?:firms?|compan(?:y|ies)|business(?:es)?|citizens|people|public|population|NGOs?|"
+    r"volunteers|media|press|private|investors|banks?|corporations?|enterprises?|industry|"
+    r"industries|perspective|view|experts?|analysts?|scholars?|voters|society|language|nationals|"
+    r"students|towns?|cities|city|communities|community|diaspora|organi[sz]ations?)\b",
+    re.IGNORECASE,
+)
+
+
+_PRONOUN_SUBJECT = re.compile(
+    r"^(?:[^,]{0,60},\s*)?(?:it|the\s+country|the\s+government|the\s+two\s+(?:leaders|countries|"
+    r"sides|governments)|both\s+(?:countries|sides|leaders|governments)|the\s+ministry|the\s+nation|"
+    r"they|he|she|officials)\b",
+    re.IGNORECASE,
+)
+
+
+def find_donors(
+    view: str,
+    clause: Clause,
+    trigger: Trigger,
+    clause_actors: list[ActorMention],
+    kind: tuple[str, str | None],
+    previous_donors: list[str],
+    context: Context,
+) -> list[str]:
+    record_type = kind[0]
+    before = [a for a in clause_actors if a.start < trigger.start]
+    after = [a for a in clause_actors if a.start >= trigger.end]
+    # "agreements that Ukraine has concluded with the U.S., the UK, Germany": Ukraine acts
+    if record_type == "agreement" and before and before[-1].code == "UKR":
+        listed = _codes([a for a in after if a.code not in NON_DONORS and a.kind != "adjective"])
+        if listed:
+            return listed
+    subjects = [a for a in before if _is_subject(view, a, clause.start, record_type)]
+    acting = [
+        a
+        for a in before
+        if a.code in ("UKR", "RUS", "BLR")
+        and a.kind != "adjective"
+        and not _BLOCKING.search(view[max(clause.start, a.start - 30) : a.start])
+    ]
+    if record_type == "aid" and acting and (not subjects or acting[-1].start > subjects[-1].start):
+        return []  # "Ukraine's military had provided security": Ukraine acts
+    if record_type == "diplomacy" and kind[1] == "visit":
+        hosts = [a for a in clause_actors if a.code not in NON_DONORS and a.kind != "channel"]
+        if any(a.code == "UKR" and a.kind == "official" for a in before) and hosts:
+            return _codes(hosts[:1])
+    if record_type == "refugees" and not subjects:
+        hosts = [
+            a
+            for a in after
+            if a.code not in NON_DONORS
+            and a.kind in ("country", "capital")
+            and re.search(r"\b(?:in|to)\s+(?:the\s+)?$", view[max(0, a.start - 8) : a.start])
+        ]
+        if hosts:
+            return _codes(hosts[:1])
+    strong = [a for a in subjects if a.kind != "adjective" or _adjective_is_state(view, a)]
+    if strong:
+        return _codes(strong)
+    agents = [
+        a
+        for a in after
+        if a.code not in NON_DONORS
+        and a.kind != "channel"
+        and _AGENT.search(view[max(0, a.start - 12) : a.start])
+    ]
+    if agents:
+        return _codes(agents[:1])
+    weak = [
+        a for a in subjects if a.kind == "adjective" and not _adjective_is_non_state(view, a, record_type)
+    ]
+    if weak:
+        return _codes(weak[:1])
+    if previous_donors:
+        return previous_donors
+    subject_text = view[clause.start : trigger.start]
+    anywhere = [
+        a
+        for a in clause_actors
+        if a.code not in NON_DONORS
+        and a.kind != "channel"
+        and not _adjective_is_non_state(view, a, record_type)
+    ]
+    passive = bool(re.search(r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+)?$", subject_text))
+    if _PRONOUN_SUBJECT.search(subject_text.strip()) or not any(
+        a.start < trigger.start for a in clause_actors
+    ):
+        if passive and anywhere:
+            return _codes(anywhere[:1])
+        if context.donor and (passive or _PRONOUN_SUBJECT.search(subject_text.strip()) or not before):
+            return [context.donor]
+    return []
+
+
+def _is_subject(view: str, actor: ActorMention, clause_start: int, record_type: str) -> bool:
+    if actor.code in NON_DONORS:
+        return False
+    if (
+        actor.code in BODIES
+        and record_type == "aid"
+        and CHANNEL_PREP.search(view[max(0, actor.start - 40) : actor.start])
+    ):
+        return False
+    window = view[max(clause_start, actor.start - 30) : actor.start]
+    if _BLOCKING.search(window) and not re.search(r"\b(?:of|by)\s+(?:the\s+)?$", window):
+        return False
+    if view[max(0, actor.start - 4) : actor.start].lower().endswith("non-"):
+        return False
+    if re.match(
+        r"[\s-]+(?:summit|conference|meeting|presidency|declaration|joint|countries|members|member|partners|states|nations|allies|leaders'|format|framework)\b",
+        view[actor.end : actor.end + 16],
+        re.IGNORECASE,
+    ):
+        return False
+    after = view[actor.end : actor.end + 2]
+    if after.startswith("-") and actor.kind != "adjective":
+        return False  # "the Japan-Ukraine conference": a compound, not the subject
+    return True
+
+
+def _adjective_is_state(view: str, actor: ActorMention) -> bool:
+    return bool(_STATE_NOUNS.match(view[actor.end : actor.end + 40]))
+
+
+def _adjective_is_non_state(view: str, actor: ActorMention, record_type: str) -> bool:
+    if actor.kind != "adjective" or record_type == "agreement":
+        return False
+    return bool(_NON_STATE_NOUNS.match(view[actor.end : actor.end + 30]))
+
+
+def _codes(actors: list[ActorMention]) -> list[str]:
+    return list(dict.fromkeys(a.code for a in actors if a.code not in NON_DONORS))
+
+
+def find_targets(
+    clause_actors: list[ActorMention], actors: list[ActorMention], context: Context
+) -> list[str]:
+    targets = _ordered_targets(clause_actors) or _ordered_targets(actors)
+    if targets:
+        return targets
+    return ["RUS"] if context.russia_doc else []
+
+
+def _ordered_targets(actors: list[ActorMention]) -> list[str]:
+    return list(dict.fromkeys(a.code for a in actors if a.code in TARGETS))
+
+
+def is_for_ukraine(
+    view: str,
+    sentence: tuple[int, int],
+    clause_actors: list[ActorMention],
+    context: Context,
+    lexicon: Lexicon,
+) -> bool:
+    sentence_text = view[sentence[0] : sentence[1]]
+    if lexicon.term_pattern("place.ukraine").search(sentence_text) or "Ukrainian" in sentence_text:
+        return True
+    if not context.ukraine_doc or not (context.ukraine_strong or context.ukraine_recent <= 2):
+        return False
+    # aid to somebody else: "to Turkey", "for Moldova", "Turkish quake victims"
+    for actor in clause_actors:
+        if actor.code in NON_DONORS or actor.kind == "channel" or actor.code in BODIES:
+            continue
+        window = view[max(0, actor.start - 20) : actor.start]
+        if re.search(
+            r"\b(?:to|for|in|into|towards?)\s+(?:the\s+)?$", window, re.IGNORECASE
+        ) and actor.kind in ("country", "capital"):
+            return False
+    return True
+
+
+def update_donor(view: str, actors: list[ActorMention], records: list[Record], context: Context) -> None:
+    if records:
+        context.donor = records[-1].donor
+        return
+    for actor in actors:
+        if actor.code in NON_DONORS or actor.kind == "channel":
+            continue
+        window = view[max(0, actor.start - 30) : actor.start]
+        if _BLOCKING.search(window):
+            continue
+        if actor.kind == "adjective" and not _adjective_is_state(view, actor):
+            continue
+        context.donor = actor.code
+        return
