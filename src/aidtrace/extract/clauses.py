@@ -56,42 +56,43 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     return bool(re.search(r"\b(?:is|are|was|were|been|by)\s+$", before))
 
 
+_CUT = re.compile(r";|,\s|\s(?:and|while|but|whereas)\s")
+_COORDINATED = re.compile(
+    r"\s*(?:,?\s*(?:and|or)\s+)?(?:(?:has|have|had|also|then|later|further|subsequently|swiftly|will|to|"
+    r"continue|continues|continued|it|its)\s+)*",
+    re.IGNORECASE,
+)
+_PARTICIPLE = re.compile(r"\w+(?:ed|en|t)\s+(?:for|to|by|via|through|under|as|from|in|at)\b")
+
+
 def split_clauses(view: str, start: int, end: int, triggers: list[Trigger]) -> list[Clause]:
-    """One clause per predicate; coordinated predicates ("pledged and provided") share one."""
+    """One clause per predicate, cut at the last comma, semicolon or conjunction between two.
+
+    Predicates stay in one clause when nothing cuts between them ("agreed at the summit to
+    provide", "hosting 955,000 people under temporary protection"), when they are coordinated
+    ("pledged and provided") or when the second is a participle (", earmarked for").
+    """
     groups: list[list[Trigger]] = [[triggers[0]]]
     for trigger in triggers[1:]:
         gap = view[groups[-1][-1].end : trigger.start]
-        participle = re.match(
-            r"\w+(?:ed|en|t)\s+(?:for|to|by|via|through|under|as|from|in|at)\b",
-            view[trigger.start : trigger.end + 12],
+        participle = _PARTICIPLE.match(view, trigger.start) and not re.search(
+            r"\b(?:and|has|have|had|was|were|is|are)\s*$", gap
         )
-        if participle and not re.search(r"\b(?:and|has|have|had|was|were|is|are)\s*$", gap):
-            groups[-1].append(trigger)  # ", earmarked for ...": a participle adds to the clause
-        elif re.fullmatch(
-            r"\s*(?:,?\s*(?:and|or)\s+)?(?:(?:has|have|had|also|then|later|further|subsequently|swiftly|will|to|continue|continues|continued|it|its)\s+)*",
-            gap,
-            re.IGNORECASE,
-        ):
+        if participle or _COORDINATED.fullmatch(gap) or not _CUT.search(gap):
             groups[-1].append(trigger)
         else:
             groups.append([trigger])
     clauses = []
     clause_start = start
     for i, group in enumerate(groups):
+        boundary = end
         if i + 1 < len(groups):
-            boundary = _boundary(view, group[-1].end, groups[i + 1][0].start)
-        else:
-            boundary = end
+            gap_start = group[-1].end
+            cuts = list(_CUT.finditer(view, gap_start, groups[i + 1][0].start))
+            boundary = cuts[-1].start()
         clauses.append(Clause(clause_start, boundary, group))
         clause_start = boundary
     return clauses
-
-
-def _boundary(view: str, after: int, before: int) -> int:
-    """Where a clause ends between two predicates: the last comma, semicolon or 'and'."""
-    gap = view[after:before]
-    cuts = [m.start() for m in re.finditer(r";|,\s|\s(?:and|while|but|whereas)\s", gap)]
-    return after + cuts[-1] if cuts else before
 
 
 def signed_in_person(
@@ -214,10 +215,9 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
     if any(a.start < clause.triggers[0].start and a.kind not in ("adjective",) for a in clause_actors):
         return False
     match = re.match(
-        r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+(?:[\w-]+\s+){0,3}?([\w-]+)\b",
+        r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+((?:[\w-]+\s+){0,3}[\w-]+)",
         subject,
         re.IGNORECASE,
     )
-    if not match:
-        return False
-    return bool(lexicon.term_pattern("backref").fullmatch(match.group(1)))
+    # "The 10-year accord is ...", "The agreement also ...": the subject's noun phrase names a measure
+    return bool(match and lexicon.term_pattern("backref").search(match.group(1)))

@@ -6,11 +6,14 @@ list's lead-in made, and the dated events that later anaphora point at.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from aidtrace.extract.lexicon import Lexicon
 from aidtrace.model import Record
 
+_UKRAINE = re.compile(r"Ukrain")
 NON_DONORS = frozenset({"UKR", "RUS", "BLR", "-"})
 
 
@@ -28,3 +31,11 @@ class Context:
     lead_in: Record | None = None  # the record a list's lead-in sentence made ("... as follows:")
     events: list[tuple[str, str]] = field(default_factory=list)  # (sentence text, date)
     last_day: str | None = None
+
+
+def count_ukraine(text: str, lexicon: Lexicon) -> int:
+    """How often a text names Ukraine: 'Ukraine', 'Ukrainian', 'Japan-Ukraine', 'Kyiv', 'Lviv'..."""
+    places = sum(
+        1 for m in lexicon.term_pattern("place.ukraine").finditer(text) if "Ukrain" not in m.group(0)
+    )
+    return len(_UKRAINE.findall(text)) + places

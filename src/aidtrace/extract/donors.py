@@ -10,7 +10,7 @@ import re
 
 from aidtrace.extract.actors import ActorMention
 from aidtrace.extract.clauses import Clause, Trigger
-from aidtrace.extract.context import NON_DONORS, TARGETS, Context
+from aidtrace.extract.context import NON_DONORS, TARGETS, Context, count_ukraine
 from aidtrace.extract.lexicon import BODIES, Lexicon
 from aidtrace.model import Record
 
@@ -50,10 +50,11 @@ _NON_STATE_NOUNS = re.compile(
 )
 
 
+# a pronoun or generic subject right before the predicate (adverbs and auxiliaries between)
 _PRONOUN_SUBJECT = re.compile(
-    r"^(?:[^,]{0,60},\s*)?(?:it|the\s+country|the\s+government|the\s+two\s+(?:leaders|countries|"
-    r"sides|governments)|both\s+(?:countries|sides|leaders|governments)|the\s+ministry|the\s+nation|"
-    r"they|he|she|officials)\b",
+    r"(?:^|[,;:]\s*|\b(?:and|but|when|after|as)\s+)(?:it|the\s+country|the\s+government|the\s+two\s+"
+    r"(?:leaders|countries|sides|governments)|both\s+(?:countries|sides|leaders|governments)|the\s+ministry|"
+    r"the\s+nation|they|he|she|officials)\s+(?:[a-z]+\s+){0,3}$",
     re.IGNORECASE,
 )
 
@@ -86,7 +87,10 @@ def find_donors(
     if record_type == "aid" and acting and (not subjects or acting[-1].start > subjects[-1].start):
         return []  # "Ukraine's military had provided security": Ukraine acts
     if record_type == "diplomacy" and kind[1] == "visit":
-        hosts = [a for a in clause_actors if a.code not in NON_DONORS and a.kind != "channel"]
+        hosts = sorted(
+            (a for a in clause_actors if a.code not in NON_DONORS and a.kind != "channel"),
+            key=lambda a: a.code in BODIES,  # "the G7 Summit in Hiroshima, where Kishida ...": Japan
+        )
         if any(a.code == "UKR" and a.kind == "official" for a in before) and hosts:
             return _codes(hosts[:1])
     if record_type == "refugees" and not subjects:
@@ -127,12 +131,11 @@ def find_donors(
         and not _adjective_is_non_state(view, a, record_type)
     ]
     passive = bool(re.search(r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+)?$", subject_text))
-    if _PRONOUN_SUBJECT.search(subject_text.strip()) or not any(
-        a.start < trigger.start for a in clause_actors
-    ):
+    pronoun = bool(_PRONOUN_SUBJECT.search(subject_text))
+    if pronoun or not any(a.start < trigger.start for a in clause_actors):
         if passive and anywhere:
             return _codes(anywhere[:1])
-        if context.donor and (passive or _PRONOUN_SUBJECT.search(subject_text.strip()) or not before):
+        if context.donor and (passive or pronoun or not before):
             return [context.donor]
     return []
 
@@ -198,7 +201,7 @@ def is_for_ukraine(
     lexicon: Lexicon,
 ) -> bool:
     sentence_text = view[sentence[0] : sentence[1]]
-    if lexicon.term_pattern("place.ukraine").search(sentence_text) or "Ukrainian" in sentence_text:
+    if count_ukraine(sentence_text, lexicon):
         return True
     if not context.ukraine_doc or not (context.ukraine_strong or context.ukraine_recent <= 2):
         return False

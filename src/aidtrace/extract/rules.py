@@ -34,7 +34,7 @@ from aidtrace.extract.clauses import (
     signed_in_person,
     split_clauses,
 )
-from aidtrace.extract.context import NON_DONORS, Context
+from aidtrace.extract.context import NON_DONORS, Context, count_ukraine
 from aidtrace.extract.dates import DateMention, find_dates
 from aidtrace.extract.donors import find_donors, find_targets, is_for_ukraine, update_donor
 from aidtrace.extract.lexicon import Lexicon, load_lexicon
@@ -48,7 +48,7 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
     lexicon = lexicon or load_lexicon()
     view = clean(doc.text)
     published = _parse_published(doc.published)
-    mentions = len(lexicon.term_pattern("place.ukraine").findall(view)) + view.count("Ukrainian")
+    mentions = count_ukraine(view, lexicon)
     context = Context(
         published=published,
         ukraine_doc=mentions > 0,
@@ -87,7 +87,7 @@ def _sentence_records(
     remember_events(view, start, end, dates, context)
     triggers = find_triggers(view, start, end, lexicon)
     sentence_text = view[start:end]
-    if lexicon.term_pattern("place.ukraine").search(sentence_text) or "Ukrainian" in sentence_text:
+    if count_ukraine(sentence_text, lexicon):
         context.ukraine_recent = 0
     else:
         context.ukraine_recent += 1
