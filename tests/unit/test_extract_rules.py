@@ -105,3 +105,16 @@ def test_evidence_quotes_the_document():
     (record,) = aidtrace.extract(text, published="2024-03-01")
     assert text[record.evidence.start : record.evidence.end] == record.evidence.text
     assert record.evidence.text.startswith("On Friday")
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Separately, it committed C$20 million to help neighbouring Moldova strengthen its energy grid.",
+        "The budget will also pay out C$3 billion to farmers and households over five years.",
+        "It also pledged C$5 million in emergency aid for Turkish earthquake victims.",
+    ],
+)
+def test_rules_keep_support_for_others_out_of_a_ukraine_story(second):
+    text = f"Canada has given Ukraine C$2 billion in military aid this year. {second}"
+    assert [r[3] for r in records(text, "2024-06-01")] == [2e9]

@@ -193,28 +193,41 @@ def _ordered_targets(actors: list[ActorMention]) -> list[str]:
     return list(dict.fromkeys(a.code for a in actors if a.code in TARGETS))
 
 
+# beneficiaries that are not Ukraine: "to European farmers", "to like-minded countries"
+_OTHER_BENEFICIARY = re.compile(
+    r"\b(?:to|for)\s+(?:help\s+)?(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:countries|nations|states|farmers|households|residents|taxpayers|"
+    r"pensioners|families|regions|municipalities|victims)\b",
+    re.IGNORECASE,
+)
+
+
 def is_for_ukraine(
     view: str,
     sentence: tuple[int, int],
+    clause: Clause,
     clause_actors: list[ActorMention],
+    donors: list[str],
     context: Context,
     lexicon: Lexicon,
 ) -> bool:
-    sentence_text = view[sentence[0] : sentence[1]]
-    if count_ukraine(sentence_text, lexicon):
+    """Whether the clause's support goes to Ukraine: named in the sentence, or the text is about
+    Ukraine and the clause names no other beneficiary ("to Turkey", "to help neighbouring
+    Moldova", "Turkish quake victims", "to European farmers")."""
+    if count_ukraine(view[sentence[0] : sentence[1]], lexicon):
         return True
     if not context.ukraine_doc or not (context.ukraine_strong or context.ukraine_recent <= 2):
         return False
-    # aid to somebody else: "to Turkey", "for Moldova", "Turkish quake victims"
-    for actor in clause_actors:
-        if actor.code in NON_DONORS or actor.kind == "channel" or actor.code in BODIES:
-            continue
-        window = view[max(0, actor.start - 20) : actor.start]
-        if re.search(
-            r"\b(?:to|for|in|into|towards?)\s+(?:the\s+)?$", window, re.IGNORECASE
-        ) and actor.kind in ("country", "capital"):
-            return False
-    return True
+    after = clause.triggers[0].end
+    if _OTHER_BENEFICIARY.search(view, after, clause.end):
+        return False
+    return not any(
+        a.start > after
+        and a.kind in ("country", "capital", "adjective")
+        and a.code not in NON_DONORS
+        and a.code not in donors
+        for a in clause_actors
+    )
 
 
 def update_donor(view: str, actors: list[ActorMention], records: list[Record], context: Context) -> None:

@@ -211,7 +211,9 @@ def _clause_records(
     if record_type == "sanction":
         recipients = find_targets(clause_actors, actors, context)
     else:
-        recipients = ["UKR"] if is_for_ukraine(view, sentence, clause_actors, context, lexicon) else []
+        recipients = (
+            ["UKR"] if is_for_ukraine(view, sentence, clause, clause_actors, donors, context, lexicon) else []
+        )
     if not recipients:
         return [], donors
     money = [a for a in clause_amounts if a.kind == "money"]
