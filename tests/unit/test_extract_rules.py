@@ -118,3 +118,29 @@ def test_evidence_quotes_the_document():
 def test_rules_keep_support_for_others_out_of_a_ukraine_story(second):
     text = f"Canada has given Ukraine C$2 billion in military aid this year. {second}"
     assert [r[3] for r in records(text, "2024-06-01")] == [2e9]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "On Monday Sweden said it had trained 1,500 Ukrainian soldiers.",
+            [("aid", "SWE", "UKR", 1500, "people", "2024-02-19")],
+        ),
+        ("Denmark has promised 19 F-16 fighter jets to Ukraine.", [("aid", "DNK", "UKR", 19, "items", None)]),
+        (
+            "Canberra has committed 120 Bushmaster protected mobility vehicles to Ukraine.",
+            [("aid", "AUS", "UKR", 120, "items", None)],
+        ),
+    ],
+)
+def test_rules_count_goods_and_people_trained(text, expected):
+    assert records(text) == expected
+
+
+def test_rules_read_generic_support_and_mentioned_trips_as_no_record():
+    text = (
+        "Japan has also pledged its continued support for Ukraine this year. "
+        "Lessons were learned from Kishida's Kyiv trip last March."
+    )
+    assert records(text) == []

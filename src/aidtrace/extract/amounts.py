@@ -20,6 +20,13 @@ from aidtrace.extract.lexicon import Lexicon
 from aidtrace.model import Amount
 
 _NUM = r"\d+(?:[.,]\d+)*"
+# a word between a number and what it counts: "120 Bushmaster protected mobility vehicles",
+# "19 F-16 fighter jets"; not a function word, so "5 of the 20 vehicles" is not read as 5
+_MODIFIER = (
+    r"(?!(?:of|to|for|and|or|in|on|at|by|with|from|the|a|an|than|per|who|which|that|were|was|are|is|"
+    r"have|has|had|been|will|would|since|this|these|those|its|their|billion|million|thousand|between|among|"
+    r"under|across|into|over|during|against|about|including|such|as|all|each|both)\b)[A-Za-z][\w-]*"
+)
 _NOT_CODES = frozenset({"ALL", "TOP", "CUP", "MOP", "BOB", "PEN", "TRY", "MAD", "GEL", "LAK", "SOS", "CAR"})
 
 
@@ -64,11 +71,8 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"(?i:\b(?P<words>{numbers}|a|an|half\s+a)\s+(?P<scale>{scales})\s+(?P<word>{words}))\b"
         ),
         "count": re.compile(
-            rf"(?<![\w$€£¥.,])(?P<num>{_NUM}|(?i:{numbers}))(?:\s+(?i:(?P<scale>thousand|million|hundred)))?"
-            rf"(?P<mods>(?:\s+(?:additional|more|new|further|other|collaborative|cooperation|business|"
-            rf"Russian|Belarusian|Ukrainian|Japanese|foreign|separate|different|key|bilateral|"
-            rf"commercial|major|international|domestic|private|local|state-owned|sanctioned|"
-            rf"used|armou?red|military|of\s+the|[a-z]+-[a-z]+)){{0,2}})\s+"
+            rf"(?<![\w$€£¥.,-])(?P<num>{_NUM}|(?i:{numbers}))(?:\s+(?i:(?P<scale>thousand|million|hundred)))?"
+            rf"(?P<mods>(?:\s+{_MODIFIER}){{0,3}})\s+"
             rf"(?P<unit>(?i:{counted}))\b"
         ),
         "gdp": re.compile(

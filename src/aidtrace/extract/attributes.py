@@ -161,6 +161,15 @@ def _items(view: str, clause: Clause, lexicon: Lexicon) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+# support described only by its persistence or breadth: no measure in it
+_GENERIC = re.compile(
+    r"\b(?:its|their|his|her)?\s*(?:extensive|continued|continuing|ongoing|unwavering|steadfast|strong|full|"
+    r"comprehensive|broad|robust|firm|unstinting|enduring|long-term|political|diplomatic|moral)\s+"
+    r"(?:support|assistance|backing|help|solidarity|commitment)\b",
+    re.IGNORECASE,
+)
+
+
 def is_concrete(
     record_type: str,
     attrs: Attributes,
@@ -174,6 +183,8 @@ def is_concrete(
         return True
     if money or counts or attrs.items or attrs.channel or attrs.subtype:
         return True
+    if _GENERIC.search(text):
+        return False  # "pledged its continued support for Ukraine this year"
     if any(d.kind in ("point", "anaphora") for d in dates):
         return True
     if (
@@ -191,7 +202,7 @@ def count_fits(unit: str, record_type: str, subtype: str | None) -> bool:
         "sanction": unit == "entities",
         "agreement": unit == "agreements",
         "diplomacy": unit in ("firms", "people") and subtype == "conference",
-        "aid": unit in ("items", "tonnes"),
+        "aid": unit in ("items", "tonnes") or (unit == "people" and subtype == "training"),
     }[record_type]
 
 

@@ -148,40 +148,46 @@ def clause_type(
     return None
 
 
+_MOTION = re.compile(r"visit|travel|arriv|came|trip|attend|address|host|welcom|receiv|toured|went|paid|made")
+# "lessons learned from Kishida's Kyiv trip", "not long before Kishida's trip": a mention
+_MENTIONED = re.compile(
+    r"\b(?:from|of|after|before|during|about|for|since|on)\s+[^,.;]{0,40}$", re.IGNORECASE
+)
+_IN_CITY = re.compile(r"\bin\s+(?:Kyiv|Kiev|Lviv|Odesa|Odessa|Kharkiv|Bucha|Irpin|Dnipro)\b")
+
+
 def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Lexicon) -> bool:
+    """A leader or minister travels to Ukraine, or a Ukrainian leader comes to the donor."""
     text = view[clause.start : clause.end]
+    if re.search(r"\b[Dd]eputy\b", text):
+        return False
+    acts = [
+        t
+        for t in clause.triggers
+        if not (
+            re.fullmatch(r"visits?|trips?", t.word)
+            and _MENTIONED.search(view[max(clause.start, t.start - 45) : t.start])
+        )
+    ]
+    if not acts:
+        return False
     in_clause = [a for a in actors if clause.start <= a.start < clause.end]
-    ukraine_place = bool(lexicon.term_pattern("place.ukraine").search(text))
-    donor_official = any(a.kind == "official" and a.code not in NON_DONORS for a in in_clause) or bool(
-        re.search(r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary)\b", text)
-    )
     ukrainian_leader = any(a.kind == "official" and a.code == "UKR" for a in in_clause) or bool(
         re.search(r"Ukrainian (?:[Pp]resident|[Pp]rime [Mm]inister|[Ff]oreign [Mm]inister|leader)", text)
     )
-    deputy = bool(re.search(r"\b[Dd]eputy\b", text))
-    motion = any(
-        re.match(r"visit|travel|arriv|came|trip|attend|address|host|welcom|receiv|toured|went", t.word)
-        for t in clause.triggers
-    )
-    if ukrainian_leader and not deputy and motion:
-        donor_place = any(
+    if ukrainian_leader and any(_MOTION.match(t.word) for t in acts):
+        return any(
             a.code not in NON_DONORS and a.kind in ("capital", "country", "official", "body")
             for a in in_clause
         )
-        return donor_place
-    trigger = clause.triggers[0]
-    if re.fullmatch(r"visits?|trip", trigger.word) and re.search(
-        r"\b(?:from|of|after|before|during|about|for|since|on)\s+[^,.;]{0,40}$",
-        view[max(clause.start, trigger.start - 45) : trigger.start],
-    ):
-        return False  # "lessons learned from Kishida's Kyiv trip": a mention, not an act
-    # the destination follows the verb: "visited Kyiv", "travelled to Ukraine", "in Kyiv"
-    destination = any(
-        lexicon.term_pattern("place.ukraine").search(view[t.end : min(clause.end, t.end + 45)])
-        for t in clause.triggers
+    donor_official = any(a.kind == "official" and a.code not in NON_DONORS for a in in_clause) or bool(
+        re.search(r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary)\b", text)
     )
-    in_city = re.search(r"\bin\s+(?:Kyiv|Kiev|Lviv|Odesa|Odessa|Kharkiv|Bucha|Irpin|Dnipro)\b", text)
-    return donor_official and ukraine_place and not deputy and bool(destination or in_city)
+    # the destination follows the verb: "visited Kyiv", "travelled to Ukraine"; or "met ... in Kyiv"
+    destination = any(
+        lexicon.term_pattern("place.ukraine").search(view[t.end : min(clause.end, t.end + 45)]) for t in acts
+    )
+    return donor_official and bool(destination or _IN_CITY.search(text))
 
 
 def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:

@@ -217,9 +217,6 @@ def _clause_records(
     if not recipients:
         return [], donors
     money = [a for a in clause_amounts if a.kind == "money"]
-    counts = [
-        a for a in clause_amounts if a.kind == "count" and count_fits(a.amount.unit, record_type, subtype)
-    ]
     clause_dates = [
         d for d in dates if clause.start <= d.start < clause.end and not in_relative_clause(view, d, clause)
     ]
@@ -231,6 +228,10 @@ def _clause_records(
     ]
     estimate = bool(lexicon.term_pattern("estimate").search(sentence_text))
     attrs = Attributes(view, clause, record_type, subtype, clause_actors, lexicon)
+    kind_of = attrs.subtype or subtype
+    counts = [
+        a for a in clause_amounts if a.kind == "count" and count_fits(a.amount.unit, record_type, kind_of)
+    ]
     if not is_concrete(record_type, attrs, money, counts, clause_dates or shared_dates, text):
         return [], donors
     if record_type == "sanction":
