@@ -144,3 +144,41 @@ def test_rules_read_generic_support_and_mentioned_trips_as_no_record():
         "Lessons were learned from Kishida's Kyiv trip last March."
     )
     assert records(text) == []
+
+
+def test_rules_list_items_continue_a_recent_record():
+    text = (
+        "New Zealand will provide a further NZ$16.5 million to support Ukraine, ministers announced today.\n"
+        "The package includes:\n"
+        "- NZ$7.5 million for the NATO Comprehensive Assistance Package trust fund;\n"
+        "- NZ$5 million in humanitarian funding through United Nations agencies.\n"
+    )
+    got = aidtrace.extract(text, published="2024-02-24")
+    assert [(r.donor, r.amount.value, r.stage, r.date) for r in got] == [
+        ("NZL", 16.5e6, "pledged", "2024-02-24"),
+        ("NZL", 7.5e6, "pledged", "2024-02-24"),
+        ("NZL", 5e6, "pledged", "2024-02-24"),
+    ]
+    assert (got[1].channel, got[2].category) == ("NATO CAP", "humanitarian")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "On February 19 Japan hosted the Japan-Ukraine Conference for Economic Growth in Tokyo.",
+            [("diplomacy", "JPN", "UKR", None, None, "2024-02-19")],
+        ),
+        (
+            "On 27 May, Pedro Sánchez received Zelensky in Madrid.",
+            [("diplomacy", "ESP", "UKR", None, None, "2024-05-27")],
+        ),
+        ("His visit coincided with a summit held in Moscow, in solidarity with Ukraine.", []),
+        (
+            "The US$150 million that Korea committed to Ukraine for 2023 was disbursed.",
+            [("aid", "KOR", "UKR", 1.5e8, "USD", "2023")],
+        ),
+    ],
+)
+def test_rules_hosts_months_and_currency_prefixes(text, expected):
+    assert records(text, "2024-07-01") == expected

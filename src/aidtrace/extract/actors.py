@@ -42,7 +42,8 @@ def find_actors(view: str, start: int, end: int, lexicon: Lexicon, *, when: str 
             i += 1
             continue
         mention, used = found
-        mentions.append(mention)
+        if not view.startswith("$", mention.end):  # "US$150 million" is a currency, not the US
+            mentions.append(mention)
         i += used
     return mentions
 

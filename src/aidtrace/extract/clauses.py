@@ -136,12 +136,12 @@ def clause_type(
     if (
         "host" in classes
         and has("noun.event")
-        and re.search(r"Ukrain|Kyiv|Kiev|[Rr]ecovery|[Rr]econstruction", text)
+        and re.search(r"Ukrain|Kyiv|Kiev|[Rr]ecovery|[Rr]econstruction", _hosted_event(view, clause))
     ):
         return "diplomacy", "conference"
     if "refugee" in classes and has("noun.refugee"):
         return "refugees", None
-    if classes & {"pledge", "deliver", "train", "total"} and (has("noun.aid") or amounts):
+    if classes & {"pledge", "deliver", "train", "total"} and (has("noun.aid") or has("item.head") or amounts):
         if "sanction" in classes and has("noun.sanction") and not has("noun.aid"):
             return None
         return "aid", None
@@ -154,6 +154,14 @@ _MENTIONED = re.compile(
     r"\b(?:from|of|after|before|during|about|for|since|on)\s+[^,.;]{0,40}$", re.IGNORECASE
 )
 _IN_CITY = re.compile(r"\bin\s+(?:Kyiv|Kiev|Lviv|Odesa|Odessa|Kharkiv|Bucha|Irpin|Dnipro)\b")
+
+
+def _hosted_event(view: str, clause: Clause) -> str:
+    """The event a hosting verb names: up to the first comma after the verb ("hosted the
+    Ukraine Recovery Conference in Berlin, ..."; not "... summit held in Moscow, offering ...")."""
+    host = next(t for t in clause.triggers if "host" in t.classes)
+    comma = view.find(",", host.end, clause.end)
+    return view[clause.start : comma if comma >= 0 else clause.end]
 
 
 def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Lexicon) -> bool:
@@ -200,8 +208,10 @@ def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
         view[max(0, trigger.start - 90) : trigger.start],
     )
     for name in ("modal", "intent", "negation"):
-        found = lexicon.term_pattern(name).search(before)
-        if found and not (name == "modal" and reported and found.group(0).lower() == "would"):
+        for found in lexicon.term_pattern(name).finditer(before):
+            word = found.group(0)
+            if word == "May" or (name == "modal" and reported and word.lower() == "would"):
+                continue  # the month ("on 27 May"), or reported commitment ("said it would")
             return True
     after = view[trigger.end : min(clause.end, trigger.end + 25)]
     return bool(

@@ -29,6 +29,8 @@ class Context:
     ukraine_strong: bool = False  # the document is about Ukraine throughout
     ukraine_recent: int = 0  # sentences since Ukraine was last named
     lead_in: Record | None = None  # the record a list's lead-in sentence made ("... as follows:")
+    last_record: Record | None = None
+    since_record: int = 0  # sentences since the last record
     events: list[tuple[str, str]] = field(default_factory=list)  # (sentence text, date)
     last_day: str | None = None
 

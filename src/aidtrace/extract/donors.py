@@ -64,6 +64,7 @@ def find_donors(
     clause: Clause,
     trigger: Trigger,
     clause_actors: list[ActorMention],
+    sentence_actors: list[ActorMention],
     kind: tuple[str, str | None],
     previous_donors: list[str],
     context: Context,
@@ -87,9 +88,15 @@ def find_donors(
     if record_type == "aid" and acting and (not subjects or acting[-1].start > subjects[-1].start):
         return []  # "Ukraine's military had provided security": Ukraine acts
     if record_type == "diplomacy" and kind[1] == "visit":
+        # the host may be named later in the sentence, and is a state rather than the body whose
+        # summit it is: "attending the G7 Summit in Hiroshima, where Kishida ...": Japan
         hosts = sorted(
-            (a for a in clause_actors if a.code not in NON_DONORS and a.kind != "channel"),
-            key=lambda a: a.code in BODIES,  # "the G7 Summit in Hiroshima, where Kishida ...": Japan
+            (
+                a
+                for a in sentence_actors
+                if a.start >= clause.start and a.code not in NON_DONORS and a.kind != "channel"
+            ),
+            key=lambda a: a.code in BODIES,
         )
         if any(a.code == "UKR" and a.kind == "official" for a in before) and hosts:
             return _codes(hosts[:1])
@@ -214,8 +221,8 @@ def is_for_ukraine(
     """Whether the clause's support goes to Ukraine: named in the sentence, or the text is about
     Ukraine and the clause names no other beneficiary ("to Turkey", "to help neighbouring
     Moldova", "Turkish quake victims", "to European farmers")."""
-    if count_ukraine(view[sentence[0] : sentence[1]], lexicon):
-        return True
+    if count_ukraine(view[sentence[0] : sentence[1]], lexicon) or any(a.code == "UKR" for a in clause_actors):
+        return True  # "Kyiv", "Ukrainian", or a Ukrainian leader ("received Zelensky in Madrid")
     if not context.ukraine_doc or not (context.ukraine_strong or context.ukraine_recent <= 2):
         return False
     after = clause.triggers[0].end

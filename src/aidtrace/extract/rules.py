@@ -118,11 +118,24 @@ def _sentence_records(
     lead_in = sentence_text.rstrip().endswith(":") or bool(
         re.search(r"\b(?:includ\w*|following|as follows|comprises?|consists? of)\W*$", sentence_text)
     )
-    if lead_in and records:
-        context.lead_in = records[-1]
+    if lead_in:
+        # "The package includes:" names no measure itself: its items continue a recent record
+        recent = context.last_record if context.since_record <= 2 else None
+        context.lead_in = records[-1] if records else recent
     elif not _is_bullet(view, start):
         context.lead_in = None
+    if records:
+        context.last_record, context.since_record = records[-1], 0
+    else:
+        context.since_record += 1
     return _dedupe(records)
+
+
+# a closing clause that only reports the sentence: ", ministers announced today."
+_REPORTING = re.compile(
+    r",?\s*(?:[\w'-]+\s+){0,6}?(?:said|says|announced|confirmed|stated|told\s+\w+)\b[^,;]{0,40}[.!\"']*\s*$",
+    re.IGNORECASE,
+)
 
 
 def _is_citation(text: str) -> bool:
@@ -145,7 +158,11 @@ def _bullet_records(
     """'- NOK 1 billion for humanitarian aid': a list item carries on its lead-in's record."""
     lead = context.lead_in
     assert lead is not None
-    amounts = [a for a in find_amounts(view, start, end, lexicon) if a.kind == "money"]
+    amounts = [
+        a
+        for a in find_amounts(view, start, end, lexicon)
+        if a.kind == "money" or (lead.type == "aid" and a.amount.unit in ("items", "tonnes"))
+    ]
     if not amounts:
         return []
     clause = Clause(
@@ -204,7 +221,7 @@ def _clause_records(
     if kind is None or is_unreal(view, clause, lexicon):
         return [], []
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
-    donors = find_donors(view, clause, trigger, clause_actors, kind, previous_donors, context)
+    donors = find_donors(view, clause, trigger, clause_actors, actors, kind, previous_donors, context)
     if not donors or is_back_reference(view, clause, clause_actors, lexicon):
         return [], donors
     record_type, subtype = kind
@@ -225,6 +242,7 @@ def _clause_records(
         for d in dates
         if sentence[0] <= d.start < first_clause_start
         or (d.start < clause.start and not any(t for t in clause.triggers if t.start < d.start))
+        or (d.start >= clause.end and _REPORTING.match(view, clause.end, sentence[1]))
     ]
     estimate = bool(lexicon.term_pattern("estimate").search(sentence_text))
     attrs = Attributes(view, clause, record_type, subtype, clause_actors, lexicon)
