@@ -182,3 +182,29 @@ def test_rules_list_items_continue_a_recent_record():
 )
 def test_rules_hosts_months_and_currency_prefixes(text, expected):
     assert records(text, "2024-07-01") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "aggregate", "period"),
+    [
+        (
+            "Since Russia's full-scale invasion in February 2022, Washington has committed more than $50 billion to Ukraine.",
+            True,
+            ("2022-02", "2024-06-01"),
+        ),
+        (
+            "The UK has sanctioned more than 2,000 individuals and entities since February 2022 over Russia's war in Ukraine.",
+            True,
+            ("2022-02", "2024-06-01"),
+        ),
+        ("On Monday Japan pledged $1 billion to Ukraine, its largest package since 2022.", False, None),
+        (
+            "Japan pledged $4.5 billion to Ukraine, of which $1 billion is humanitarian aid, since last year.",
+            True,
+            ("2023", "2024-06-01"),
+        ),
+    ],
+)
+def test_rules_running_totals_are_aggregates_with_periods(text, aggregate, period):
+    first = aidtrace.extract(text, published="2024-06-01")[0]
+    assert (first.aggregate, first.period) == (aggregate, period)

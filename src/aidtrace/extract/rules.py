@@ -278,7 +278,16 @@ def _clause_records(
     for donor, quantity in pairs:
         amount = amount_for(quantity, donor)
         aggregate, period, record_date = record_timing(
-            view, clause, quantity, money, clause_dates, shared_dates, estimate, record_type, context, lexicon
+            view,
+            clause,
+            quantity,
+            quantities,
+            clause_dates,
+            shared_dates,
+            estimate,
+            record_type,
+            context,
+            lexicon,
         )
         for recipient in recipients:
             records.append(

@@ -24,11 +24,19 @@ _PART = re.compile(
 )
 
 
+# "its largest package since 2022": a comparison, not a running total
+_SUPERLATIVE_SINCE = re.compile(
+    r"\b(?:largest|biggest|first|highest|most|lowest|only)\b[^,.;]{0,40}\bsince\b", re.IGNORECASE
+)
+_SINCE_PHRASE = re.compile(r"\bsince\b[^,;]{0,40}$", re.IGNORECASE)
+_TO_DATE = re.compile(r"\b(?:to date|so far|thus far|in total|altogether|overall|cumulative)", re.IGNORECASE)
+
+
 def record_timing(
     view: str,
     clause: Clause,
     quantity: AmountMention | None,
-    money: list[AmountMention],
+    quantities: list[AmountMention | None],
     clause_dates: list[DateMention],
     shared_dates: list[DateMention],
     estimate: bool,
@@ -36,47 +44,42 @@ def record_timing(
     context: Context,
     lexicon: Lexicon,
 ) -> tuple[bool, tuple[str, str] | None, str | None]:
-    """(aggregate, period, date) of one record."""
-    published = context.published.isoformat() if context.published else None
-    is_part = quantity is not None and bool(
-        _PART.search(view[max(clause.start, quantity.start - 40) : quantity.start])
-    )
-    first_money = quantity is not None and money and quantity is money[0]
-    scope_end = quantity.start if quantity is not None else clause.triggers[0].start
-    scope = view[clause.start : scope_end]
-    ranges = [d for d in clause_dates + shared_dates if d.kind == "range"]
-    sinces = [
-        d
-        for d in clause_dates + shared_dates
-        if d.kind == "since" and (quantity is None or d.start < quantity.start)
-    ]
-    cue = (
-        bool(lexicon.term_pattern("aggregate").search(scope)) or "total" in clause.triggers[0].classes
-    ) and not is_part
-    aggregate = False
-    period: tuple[str, str] | None = None
-    if (
-        quantity is not None
-        and quantity.kind == "money"
-        and record_type == "aid"
-        and not is_part
-        and (first_money or estimate)
-    ):
-        if ranges and (estimate or cue):
-            aggregate, period = True, ranges[0].period
-        elif sinces and cue and sinces[0].value and published:
-            aggregate, period = True, (sinces[0].value, published)
-        elif cue and (
-            re.search(
-                r"\b(?:to date|so far|thus far|in total|altogether|overall|cumulative)", scope, re.IGNORECASE
-            )
-            or "total" in clause.triggers[0].classes
-        ):
-            start = f"{INVASION:%Y-%m}" if context.published and context.published > INVASION else None
-            if start and published:
-                aggregate, period = True, (start, published)
+    """(aggregate, period, date) of one record.
+
+    An amount is an aggregate when it totals support over a period: a range ("between
+    January and June 2023", third-party estimates), a start ("since March 2022", "since
+    Russia's full-scale invasion in February 2022"), or a running-total cue ("to date",
+    "so far", a total verb) from the full-scale invasion to publication. Parts of a total
+    ("of which $4.5 billion") and comparisons ("its largest since 2022") are not.
+    """
     record_date = _point_date(clause, quantity, clause_dates, shared_dates, context, record_type)
-    return aggregate, period, record_date
+    published = context.published.isoformat() if context.published else None
+    if quantity is None or published is None or record_type in ("agreement", "diplomacy"):
+        return False, None, record_date
+    if _PART.search(view[max(clause.start, quantity.start - 40) : quantity.start]):
+        return False, None, record_date
+    if quantity is not quantities[0] and not estimate:
+        return False, None, record_date
+    text = view[clause.start : clause.end]
+    dates = clause_dates + shared_dates
+    ranges = [d for d in dates if d.kind == "range" and d.period]
+    total = any("total" in t.classes for t in clause.triggers)
+    if ranges and (estimate or total or lexicon.term_pattern("aggregate").search(text)):
+        return True, ranges[0].period, None
+    if not _SUPERLATIVE_SINCE.search(text):
+        since = [d for d in dates if d.kind == "since" and d.value]
+        since += [
+            d
+            for d in clause_dates
+            if d.kind == "point" and d.value and _SINCE_PHRASE.search(view[clause.start : d.start])
+        ]
+        if since:
+            return True, (min(since, key=lambda d: d.start).value or "", published), None
+    scope = view[clause.start : quantity.start]
+    if quantity.kind == "money" and (_TO_DATE.search(scope) or total):
+        if context.published and context.published > INVASION:
+            return True, (f"{INVASION:%Y-%m}", published), None
+    return False, None, record_date
 
 
 def _point_date(
