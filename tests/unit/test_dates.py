@@ -50,3 +50,27 @@ def test_relative_dates_without_publication_date_are_unknown():
 def test_anaphora_is_left_for_the_document_context():
     (mention,) = find_dates("On the day of the Tokyo conference, JBIC announced", 0, 50, date(2024, 2, 22))
     assert (mention.kind, mention.event) == ("anaphora", "the Tokyo conference")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("on 11–12 June", [("point", "2024-06-11")]),
+        ("on 15-16 June 2024", [("point", "2024-06-15")]),
+    ],
+)
+def test_multi_day_events_are_dated_by_their_first_day(text, expected):
+    assert resolved(text, date(2024, 7, 1)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("During the visit, they signed", "visit"),
+        ("at the summit", "summit"),
+        ("The same day Japan said", None),
+    ],
+)
+def test_event_references_are_anaphora(text, event):
+    (mention,) = find_dates(text, 0, len(text), date(2024, 7, 1))
+    assert (mention.kind, mention.event) == ("anaphora", event)

@@ -49,6 +49,30 @@ _WAR = r"(?:Russia's\s+|the\s+)?(?:full[\s-]scale\s+|Russian\s+)?(?:invasion|war
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>20\d\d|19\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),
+    # "on 11–12 June 2024", "15-16 June": an event over days is dated by its first day
+    (
+        "dmy",
+        re.compile(
+            r"\b"
+            + _D.format("d")
+            + r"\s?[-–]\s?[0-3]?\d(?:st|nd|rd|th)?\s+"
+            + _M.format("m")
+            + r",?\s+"
+            + _Y.format("y")
+        ),
+    ),
+    (
+        "dm",
+        re.compile(
+            r"\b"
+            + _D.format("d")
+            + r"\s?[-–]\s?[0-3]?\d(?:st|nd|rd|th)?\s+"
+            + _M.format("m")
+            + r"\b(?!,?\s+\d{4})"
+            + _YEAR_REF
+            + "?"
+        ),
+    ),
     ("mdy", re.compile(r"\b" + _M.format("m") + r"\s+" + _D.format("d") + r",?\s+" + _Y.format("y"))),
     (
         "dmy",
@@ -132,7 +156,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "anaphora",
         re.compile(
-            r"(?i:\b(?:on|at)\s+(?:the\s+same\s+day|that\s+day|the\s+same\s+occasion|the\s+same\s+date|the\s+day\s+of\s+(?P<event>(?:the\s+)?[\w\s'-]{3,60}?(?:conference|summit|meeting|visit|forum|signing)))\b)"
+            r"(?i:\b(?:(?:on|at)\s+)?(?:the|that)\s+same\s+(?:day|date)\b|\b(?:on|at)\s+(?:that\s+day|the\s+same\s+occasion|the\s+day\s+of\s+(?P<event>(?:the\s+)?[\w\s'-]{3,60}?(?:conference|summit|meeting|visit|forum|signing)))\b)"
+        ),
+    ),
+    # "during the visit", "at the summit": the event the document dated earlier
+    (
+        "event_ref",
+        re.compile(
+            r"(?i:\b(?:during|at|on\s+the\s+sidelines\s+of)\s+the\s+(?P<ev>visit|trip|summit|conference|meeting|talks|ceremony|signing)\b)"
         ),
     ),
     (
@@ -235,6 +266,8 @@ def _resolve(kind: str, match: re.Match[str], published: date | None, view: str)
         value = _weekday(WEEKDAYS.index(g["wd"]), published)
     elif kind == "anaphora":
         return DateMention(s, e, "anaphora", event=(g.get("event") or "").strip() or None)
+    elif kind == "event_ref":
+        return DateMention(s, e, "anaphora", event=g["ev"].lower())
     else:  # year
         value = g["y"]
     if value is None:

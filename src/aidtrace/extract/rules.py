@@ -185,7 +185,7 @@ def _bullet_records(
             subtype=attrs.subtype,
             stage=lead.stage,
             amount=amount_for(a, lead.donor),
-            date=dates[0].value if dates else lead.date,
+            date=dates[0].value if dates else None,  # an item with no time of its own has none
             channel=attrs.channel,
             items=attrs.items,
         )

@@ -98,8 +98,9 @@ def _point_date(
     )
     clause_dates = [d for d in clause_dates if d.kind in kinds]
     shared_dates = [d for d in shared_dates if d.kind in kinds]
-    if clause_dates:
-        chosen = min(clause_dates, key=lambda d: abs(d.start - anchor))
+    explicit = [d for d in clause_dates if d.kind != "anaphora"]
+    if explicit or clause_dates:  # a date the clause gives beats one it refers to
+        chosen = min(explicit or clause_dates, key=lambda d: abs(d.start - anchor))
     elif shared_dates:
         chosen = shared_dates[-1]
     else:
