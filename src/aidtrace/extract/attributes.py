@@ -110,7 +110,9 @@ class Attributes:
 
     def _stage(self, view: str, clause: Clause, trigger: Trigger) -> str | None:
         before = view[max(clause.start, trigger.start - 20) : trigger.start]
-        future = re.search(r"\b(?:will|would|shall)\s+(?:\w+\s+){0,2}$|\bto\s+$", before, re.IGNORECASE)
+        future = re.search(
+            r"\b(?:will|would|shall)\b", view[clause.start : trigger.start], re.IGNORECASE
+        ) or re.search(r"\bto\s+$", before)
         if future or "pledge" in trigger.classes:
             return "pledged"
         if trigger.classes & {"deliver", "train"}:

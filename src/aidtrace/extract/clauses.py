@@ -89,7 +89,9 @@ def split_clauses(view: str, start: int, end: int, triggers: list[Trigger]) -> l
         if i + 1 < len(groups):
             gap_start = group[-1].end
             cuts = list(_CUT.finditer(view, gap_start, groups[i + 1][0].start))
-            boundary = cuts[-1].start()
+            # prefer a coordinating cut (", and in August, delivered") over a list comma
+            strong = [c for c in cuts if c.group(0) == ";" or view.startswith(", and ", c.start())]
+            boundary = (strong or cuts)[-1].start()
         clauses.append(Clause(clause_start, boundary, group))
         clause_start = boundary
     return clauses

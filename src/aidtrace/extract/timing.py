@@ -19,8 +19,11 @@ _RELATIVE_START = re.compile(
 )
 
 
+# a part of the total before it: "of which $4.5 billion", "with $4.5 billion allocated for 2024"
 _PART = re.compile(
-    r"\b(?:of\s+which|with|including|includes|include|among\s+them|incl\.)\b[^$€£¥\d]{0,30}$", re.IGNORECASE
+    r"\b(?:of\s+which|including|includes|include|among\s+them|incl\.)\b[^$€£¥\d]{0,30}$"
+    r"|\bwith\s+(?:a\s+further\s+|another\s+|some\s+|about\s+|nearly\s+)?$",
+    re.IGNORECASE,
 )
 
 
