@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aidtrace.extract.lexicon import Lexicon, load_lexicon
+from aidtrace.extractor.lexicon import Lexicon, load_lexicon
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

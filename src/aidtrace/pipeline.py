@@ -1,7 +1,7 @@
 """The architecture on one screen: read -> extract -> check, for one document or many.
 
     read_document    ingest/      file + manifest row      -> Document
-    extract          extract/     Document                 -> [Record]   (pure; writes nothing)
+    extract          extractor/   Document                 -> [Record]   (pure; writes nothing)
     check_evidence   model.py     every Record quotes its Document at its offsets
 
 `run` drives a batch: one bad document becomes a Failure in its DocumentResult and the
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from aidtrace.errors import ConfigError, InputError
-from aidtrace.extract import EXTRACTORS, Extractor
+from aidtrace.extractor import EXTRACTORS, Extractor
 from aidtrace.ingest import Manifest, failure_for, find_files, read_document
 from aidtrace.model import Document, DocumentResult, Record, check_evidence
 from aidtrace.settings import Settings, load_settings

@@ -19,7 +19,7 @@ class Settings:
         metadata={"help": "Largest input file read, in bytes; larger files fail as oversized."},
     )
     extractor: str = field(
-        default="rules", metadata={"help": "Extractor to run (see aidtrace.extract.EXTRACTORS)."}
+        default="rules", metadata={"help": "Extractor to run (see aidtrace.extractor.EXTRACTORS)."}
     )
 
     def digest(self) -> dict[str, Any]:

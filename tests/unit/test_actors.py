@@ -1,6 +1,6 @@
 import pytest
 
-from aidtrace.extract.actors import find_actors
+from aidtrace.extractor.actors import find_actors
 
 
 def codes(text, lexicon, when="2024-02-22"):

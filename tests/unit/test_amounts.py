@@ -1,7 +1,7 @@
 import pytest
 
-from aidtrace.extract.amounts import find_amounts, find_gdp_shares, parse_number
-from aidtrace.extract.sentences import clean
+from aidtrace.extractor.amounts import find_amounts, find_gdp_shares, parse_number
+from aidtrace.extractor.sentences import clean
 
 
 @pytest.mark.parametrize(

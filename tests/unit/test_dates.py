@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from aidtrace.extract.dates import find_dates
+from aidtrace.extractor.dates import find_dates
 
 
 def resolved(text, published):

@@ -1,4 +1,4 @@
-from aidtrace.extract.sentences import clean, split_sentences
+from aidtrace.extractor.sentences import clean, split_sentences
 
 
 def sentences(text):

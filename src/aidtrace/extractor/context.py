@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from aidtrace.extract.lexicon import Lexicon
+from aidtrace.extractor.lexicon import Lexicon
 from aidtrace.model import Record
 
 _UKRAINE = re.compile(r"Ukrain")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aidtrace.extract.actors import ActorMention
-from aidtrace.extract.amounts import AmountMention
-from aidtrace.extract.context import NON_DONORS, TARGETS
-from aidtrace.extract.lexicon import Lexicon
+from aidtrace.extractor.actors import ActorMention
+from aidtrace.extractor.amounts import AmountMention
+from aidtrace.extractor.context import NON_DONORS, TARGETS
+from aidtrace.extractor.lexicon import Lexicon
 
 VERB_CLASSES = ("pledge", "deliver", "train", "total", "sanction", "refugee", "sign", "visit", "host")
 

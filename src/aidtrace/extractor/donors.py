@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from aidtrace.extract.actors import ActorMention
-from aidtrace.extract.clauses import Clause, Trigger
-from aidtrace.extract.context import NON_DONORS, TARGETS, Context, count_ukraine
-from aidtrace.extract.lexicon import BODIES, Lexicon
+from aidtrace.extractor.actors import ActorMention
+from aidtrace.extractor.clauses import Clause, Trigger
+from aidtrace.extractor.context import NON_DONORS, TARGETS, Context, count_ukraine
+from aidtrace.extractor.lexicon import BODIES, Lexicon
 from aidtrace.model import Record
 
 _BLOCKING = re.compile(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aidtrace.extract.rules import extract_records
+from aidtrace.extractor.rules import extract_records
 from aidtrace.model import Document, Record
 
 Extractor = Callable[[Document], list[Record]]

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from aidtrace.extract.amounts import AmountMention
-from aidtrace.extract.clauses import Clause
-from aidtrace.extract.context import Context
-from aidtrace.extract.dates import INVASION, DateMention
-from aidtrace.extract.lexicon import Lexicon
+from aidtrace.extractor.amounts import AmountMention
+from aidtrace.extractor.clauses import Clause
+from aidtrace.extractor.context import Context
+from aidtrace.extractor.dates import INVASION, DateMention
+from aidtrace.extractor.lexicon import Lexicon
 
 _RELATIVE_START = re.compile(
     r",?\s*(?:which|that|who)\s+(?:\w+\s+){0,2}?(?:began|started|begun|was|were|had)\b", re.IGNORECASE

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from aidtrace.extract.lexicon import Lexicon
+from aidtrace.extractor.lexicon import Lexicon
 from aidtrace.model import Amount
 
 _NUM = r"\d+(?:[.,]\d+)*"

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-from aidtrace.extract.actors import ActorMention
-from aidtrace.extract.amounts import AmountMention, find_gdp_shares
-from aidtrace.extract.clauses import Clause, Trigger
-from aidtrace.extract.dates import DateMention
-from aidtrace.extract.donors import CHANNEL_PREP
-from aidtrace.extract.lexicon import BODIES, Lexicon, load_lexicon
+from aidtrace.extractor.actors import ActorMention
+from aidtrace.extractor.amounts import AmountMention, find_gdp_shares
+from aidtrace.extractor.clauses import Clause, Trigger
+from aidtrace.extractor.dates import DateMention
+from aidtrace.extractor.donors import CHANNEL_PREP
+from aidtrace.extractor.lexicon import BODIES, Lexicon, load_lexicon
 from aidtrace.model import Amount
 
 _ITEM_SPLIT = re.compile(

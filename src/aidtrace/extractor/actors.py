@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aidtrace.extract.lexicon import Actor, Lexicon
+from aidtrace.extractor.lexicon import Actor, Lexicon
 
 _TOKEN = re.compile(r"[^\W_]+(?:[.'][^\W_]+)*\.?")
 # officials keep their state for a while after leaving office: retrospective articles name

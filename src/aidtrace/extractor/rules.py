@@ -21,10 +21,10 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from aidtrace.extract.actors import ActorMention, find_actors
-from aidtrace.extract.amounts import AmountMention, find_amounts
-from aidtrace.extract.attributes import Attributes, amount_for, count_fits, gdp_share_of, is_concrete
-from aidtrace.extract.clauses import (
+from aidtrace.extractor.actors import ActorMention, find_actors
+from aidtrace.extractor.amounts import AmountMention, find_amounts
+from aidtrace.extractor.attributes import Attributes, amount_for, count_fits, gdp_share_of, is_concrete
+from aidtrace.extractor.clauses import (
     Clause,
     Trigger,
     clause_type,
@@ -34,12 +34,12 @@ from aidtrace.extract.clauses import (
     signed_in_person,
     split_clauses,
 )
-from aidtrace.extract.context import NON_DONORS, Context, count_ukraine
-from aidtrace.extract.dates import DateMention, find_dates
-from aidtrace.extract.donors import find_donors, find_targets, is_for_ukraine, update_donor
-from aidtrace.extract.lexicon import Lexicon, load_lexicon
-from aidtrace.extract.sentences import clean, split_sentences
-from aidtrace.extract.timing import in_relative_clause, record_timing, remember_events
+from aidtrace.extractor.context import NON_DONORS, Context, count_ukraine
+from aidtrace.extractor.dates import DateMention, find_dates
+from aidtrace.extractor.donors import find_donors, find_targets, is_for_ukraine, update_donor
+from aidtrace.extractor.lexicon import Lexicon, load_lexicon
+from aidtrace.extractor.sentences import clean, split_sentences
+from aidtrace.extractor.timing import in_relative_clause, record_timing, remember_events
 from aidtrace.model import Document, Record, Span
 
 
