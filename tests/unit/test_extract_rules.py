@@ -208,3 +208,39 @@ def test_rules_hosts_months_and_currency_prefixes(text, expected):
 def test_rules_running_totals_are_aggregates_with_periods(text, aggregate, period):
     first = aidtrace.extract(text, published="2024-06-01")[0]
     assert (first.aggregate, first.period) == (aggregate, period)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Norway allocates NOK 7.5 billion in new support for Ukraine\n\nOslo said more would follow.",
+        "Should the frozen assets earn more, Canada will pay C$1 billion to Ukraine early.",
+        "Extra revenue could come from profits earned on immobilised assets of the Central Bank of Russia.",
+        "A year earlier, the assessment had put the figure for Ukraine at $486 billion.",
+        "Kishida made the pledge to Ukraine in a speech at a symposium.",
+        '"Now it has to deliver the shells to Ukraine," an official said.',
+    ],
+)
+def test_rules_skip_headings_conditions_adjectives_estimates_and_back_references(text):
+    assert records(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The Netherlands has put €250 million into the Czech initiative to buy shells for Ukraine.",
+            [("aid", "NLD", "UKR", 2.5e8, "EUR", None)],
+        ),
+        (
+            "On 20 June the European Commission signed grant and guarantee agreements with Ukraine worth €1.4 billion.",
+            [("aid", "EU", "UKR", 1.4e9, "EUR", "2024-06-20")],
+        ),
+        (
+            "In April 2022, Japan withdrew most-favoured-nation treatment from Russia over the war in Ukraine.",
+            [("sanction", "JPN", "RUS", None, None, "2022-04")],
+        ),
+    ],
+)
+def test_rules_read_more_ways_of_giving_and_sanctioning(text, expected):
+    assert records(text, "2024-07-01") == expected

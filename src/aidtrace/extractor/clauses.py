@@ -49,11 +49,20 @@ def find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[Tri
 
 
 def _is_predicate(view: str, trigger: Trigger) -> bool:
-    """'-ing' forms assert only as progressives or means ('by guaranteeing'); not 'of visiting'."""
-    if not trigger.word.endswith("ing"):
-        return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
+    """Whether a trigger word is used as a predicate.
+
+    '-ing' forms assert only as progressives or means ('by guaranteeing'), not 'of visiting';
+    a participle after an article or preposition is an adjective ('on immobilised assets',
+    'the frozen assets'); 'extends beyond' is no act.
+    """
     before = view[max(0, trigger.start - 12) : trigger.start].lower()
-    return bool(re.search(r"\b(?:is|are|was|were|been|by)\s+$", before))
+    if trigger.word.endswith("ing"):
+        return bool(re.search(r"\b(?:is|are|was|were|been|by)\s+$", before))
+    if re.search(r"(?:ed|en)$", trigger.word) and re.search(
+        r"\b(?:the|a|an|its|their|on|of|in|from|with)\s+$", before
+    ):
+        return False
+    return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
 
 
 _CUT = re.compile(r";|,\s|\s(?:and|while|but|whereas)\s")
@@ -132,6 +141,13 @@ def clause_type(
     ):
         return "sanction", None
     if "sign" in classes and has("noun.agreement"):
+        # "signed grant and guarantee agreements worth €1.4 billion": money under an instrument is aid
+        if amounts and re.search(
+            r"\b(?:loan|grant|guarantee|financing|credit)s?\b[\w\s,-]{0,30}\bagreements?\b",
+            text,
+            re.IGNORECASE,
+        ):
+            return "aid", None
         return "agreement", None
     if "visit" in classes and _is_visit(view, clause, actors, lexicon):
         return "diplomacy", "visit"
@@ -223,7 +239,12 @@ def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
 
 def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
     """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
-    subject = view[clause.start : clause.triggers[0].start]
+    trigger = clause.triggers[0]
+    if trigger.word in ("pledge", "pledges", "promise", "commitment") and re.search(
+        r"\b(?:the|this|that|its|his|her)\s+$", view[max(0, trigger.start - 6) : trigger.start], re.IGNORECASE
+    ):
+        return True  # "Kishida made the pledge in a speech": the pledge told of before
+    subject = view[clause.start : trigger.start]
     if re.match(
         r"^\W*(?:this|these|that|those)\s+(?:is|are|was|were|will|would|has|have|had)\b",
         subject,

@@ -54,7 +54,8 @@ _NON_STATE_NOUNS = re.compile(
 _PRONOUN_SUBJECT = re.compile(
     r"(?:^|[,;:]\s*|\b(?:and|but|when|after|as)\s+)(?:it|the\s+country|the\s+government|the\s+two\s+"
     r"(?:leaders|countries|sides|governments)|both\s+(?:countries|sides|leaders|governments)|the\s+ministry|"
-    r"the\s+nation|they|he|she|officials)\s+(?:[a-z]+\s+){0,3}$",
+    r"the\s+nation|they|he|she|officials|the\s+(?:prime\s+minister|president|chancellor|premier|"
+    r"(?:foreign|defen[cs]e|finance)\s+minister|minister|secretary))\s+(?:[a-z]+\s+){0,3}$",
     re.IGNORECASE,
 )
 

@@ -57,16 +57,20 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
     )
     records: list[Record] = []
     sentences = split_sentences(view)
-    for number, (start, end) in enumerate(sentences):
-        if number == 0 and _is_headline(view, end):
+    for start, end in sentences:
+        if _is_heading(view, start, end):
             continue
         records.extend(_sentence_records(doc, view, start, end, context, lexicon))
     return records
 
 
-def _is_headline(view: str, end: int) -> bool:
-    """The first line of a document, without closing punctuation, is its headline."""
-    return view[end - 1] not in ".!?\"'" and "\n" in view[end : end + 2] + "\n"
+def _is_heading(view: str, start: int, end: int) -> bool:
+    """A line of its own without closing punctuation, not a list item: a headline or heading
+    ("Norway allocates NOK 7.5 billion for Ukraine", "Pinned: Dutch PM signs pact in Kharkiv")."""
+    whole_line = (start == 0 or view[start - 1] == "\n") and (end == len(view) or view[end] == "\n")
+    if not whole_line or view[end - 1] in ".!?:;\"'" or _is_bullet(view, start):
+        return False
+    return len(view[start:end].split()) <= 20
 
 
 def _parse_published(value: str | None) -> date | None:
@@ -197,6 +201,8 @@ def _is_excluded_sentence(view: str, start: int, end: int, lexicon: Lexicon) -> 
     text = view[start:end]
     if text.rstrip("\"' ").endswith("?"):
         return True  # a question asserts nothing
+    if re.match(r"\W*(?:If|Should|Were|Unless|Whether|Had)\b", text):
+        return True  # a condition and its consequence: "Should the assets earn more, ..."
     return bool(lexicon.term_pattern("need").search(text))
 
 
