@@ -244,3 +244,31 @@ def test_rules_skip_headings_conditions_adjectives_estimates_and_back_references
 )
 def test_rules_read_more_ways_of_giving_and_sanctioning(text, expected):
     assert records(text, "2024-07-01") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Norway announced NOK 7.5 billion in new civilian and military support for Ukraine.", "mixed"),
+        (
+            "Sweden will pay SEK 300 million into NATO's Comprehensive Assistance Package for Ukraine.",
+            "military",
+        ),
+        (
+            "New Zealand gave a NZ$4 million grant through the World Bank to keep Ukrainian hospitals running.",
+            "financial",
+        ),
+        ("Canada said it would lend Ukraine C$5 billion.", "financial"),
+        ("Japan provided Ukraine with helmets, bulletproof vests, food rations and medicines.", "mixed"),
+    ],
+)
+def test_rules_categories(text, category):
+    (record,) = aidtrace.extract(text, published="2024-06-01")
+    assert record.category == category
+
+
+def test_a_capitalised_trigger_inside_a_sentence_is_a_name():
+    text = "New Zealand has today frozen the assets of 60 entities in Russia, under the Russia Sanctions Act."
+    assert [
+        (r.type, r.amount.value if r.amount else None) for r in aidtrace.extract(text, published="2024-02-24")
+    ] == [("sanction", 60)]

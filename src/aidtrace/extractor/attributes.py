@@ -72,41 +72,43 @@ class Attributes:
         return None
 
     def _category(self, text: str, lexicon: Lexicon) -> str | None:
-        found = {
-            lexicon.term_value("category", m.group(0).lower())
-            for m in lexicon.term_pattern("category").finditer(text)
-        }
-        for item in self.items:
-            found |= {
-                lexicon.term_value("category", m.group(0).lower())
-                for m in lexicon.term_pattern("category").finditer(item)
-            }
-        found.discard("")
+        """In order: the category words the text states ("financial, humanitarian and other
+        assistance" -> mixed), a military channel (NATO CAP), the instrument (loans, grants,
+        guarantees are financial), then the domains of the goods and purposes named."""
+
+        def categories(phrase: str) -> set[str]:
+            terms = lexicon.term_pattern("category").finditer(phrase)
+            return {lexicon.term_value("category", m.group(0).lower()) for m in terms} - {""}
+
         explicit = {c for c in ("financial", "humanitarian", "military") if re.search(c, text, re.IGNORECASE)}
-        if re.search(r"\beconomic\b", text, re.IGNORECASE):
+        if re.search(r"\b(?:economic|budget support)\b", text, re.IGNORECASE):
             explicit.add("financial")
+        if re.search(r"\bcivilian\b", text, re.IGNORECASE):
+            explicit.add("humanitarian")
         if re.search(
-            r"\bsecurity and defen[cs]e\b|\bdefen[cs]e assistance\b|\bmilitary (?:aid|assistance)\b",
+            r"\bsecurity and defen[cs]e\b|\bdefen[cs]e assistance\b|\bmilitary (?:aid|assistance|support|funding)\b",
             text,
             re.IGNORECASE,
+        ) and not explicit - {"military"}:
+            return "military"
+        if len(explicit) > 1 or (explicit and re.search(r"\band (?:other|ancillary)\b", text, re.IGNORECASE)):
+            return "mixed"
+        item_categories = set().union(*(categories(item) for item in self.items)) if self.items else set()
+        if len(explicit) == 1:
+            stated = explicit.pop()
+            return "mixed" if item_categories - {stated} else stated
+        if self.channel and re.search(
+            r"NATO|Defen[cs]e Contact|Comprehensive Assistance|Peace Facility", self.channel
         ):
             return "military"
-        if len(explicit) > 1 or (re.search(r"\band (?:other|ancillary)\b", text, re.IGNORECASE) and explicit):
-            return "mixed"
-        if len(explicit) == 1 and not (self.items and len(found) > 1):
-            return explicit.pop()
-        if (
-            self.subtype in ("loan", "guarantee", "credit_line", "debt_relief", "grant")
-            and "military" not in found
-        ):
-            return "financial" if "humanitarian" not in found or self.subtype != "grant" else "humanitarian"
+        if self.subtype in ("loan", "guarantee", "credit_line", "debt_relief", "grant"):
+            return "financial"
+        found = categories(text) | item_categories
         if len(found) > 1:
             return "mixed" if self.items or "financial" not in found else "financial"
         if found:
             return found.pop()
-        if self.items:
-            return "humanitarian"
-        return None
+        return "humanitarian" if self.items else None
 
     def _stage(self, view: str, clause: Clause, trigger: Trigger) -> str | None:
         before = view[max(clause.start, trigger.start - 20) : trigger.start]

@@ -53,9 +53,13 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
 
     '-ing' forms assert only as progressives or means ('by guaranteeing'), not 'of visiting';
     a participle after an article or preposition is an adjective ('on immobilised assets',
-    'the frozen assets'); 'extends beyond' is no act.
+    'the frozen assets'); a capitalised word inside a sentence is part of a name; 'extends
+    beyond' is no act.
     """
-    before = view[max(0, trigger.start - 12) : trigger.start].lower()
+    raw_before = view[max(0, trigger.start - 12) : trigger.start]
+    if view[trigger.start].isupper() and re.search(r"[\w']\s+$", raw_before):
+        return False  # capitalised inside a sentence: part of a name ("the Russia Sanctions Act")
+    before = raw_before.lower()
     if trigger.word.endswith("ing"):
         return bool(re.search(r"\b(?:is|are|was|were|been|by)\s+$", before))
     if re.search(r"(?:ed|en)$", trigger.word) and re.search(
