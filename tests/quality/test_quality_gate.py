@@ -42,12 +42,12 @@ def score(shared: Path, corpus: Path, manifest: Path, tmp_path: Path) -> dict:
     return report
 
 
-@pytest.mark.parametrize("name", ["dev", "own"])
+@pytest.mark.parametrize("name", ["dev", "own", "fresh"])
 def test_quality_does_not_fall_below_floors(shared, tmp_path, name):
     if name == "dev":
         corpus, manifest = shared / "corpus" / "dev", shared / "corpus" / "dev" / "manifest.jsonl"
     else:
-        corpus, manifest = HERE / "own", HERE / "own" / "manifest.jsonl"
+        corpus, manifest = HERE / name, HERE / name / "manifest.jsonl"
     report = score(shared, corpus, manifest, tmp_path)
     floors = FLOORS[name]
     got = {
