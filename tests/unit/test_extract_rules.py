@@ -272,3 +272,24 @@ def test_a_capitalised_trigger_inside_a_sentence_is_a_name():
     assert [
         (r.type, r.amount.value if r.amount else None) for r in aidtrace.extract(text, published="2024-02-24")
     ] == [("sanction", 60)]
+
+
+def test_rules_main_verb_decides_the_type_and_participle_clauses_continue_it():
+    text = (
+        "G7 leaders agreed to provide Ukraine with $50 billion in loans, serviced from profits on Russian assets "
+        "immobilised in the West. The EU on Saturday adopted measures against Belarus, banning imports of "
+        "Belarusian gold and tightening controls on exports of dual-use goods."
+    )
+    got = [(r.type, r.donor, r.recipient) for r in aidtrace.extract(text, published="2024-07-01")]
+    assert got == [
+        ("aid", "G7", "UKR"),
+        ("sanction", "EU", "BLR"),
+        ("sanction", "EU", "BLR"),
+        ("sanction", "EU", "BLR"),
+    ]
+
+
+def test_rules_pair_donors_listed_after_the_verb_with_their_amounts():
+    text = "Ukraine's allies are lending the money. Ottawa has committed C$5 billion, and Tokyo ¥471.9 billion, or roughly $3 billion."
+    got = [(r.donor, r.amount.unit) for r in aidtrace.extract(text, published="2024-12-18")]
+    assert got == [("CAN", "CAD"), ("JPN", "JPY")]

@@ -8,6 +8,7 @@ hypotheticals, negations and back-references are recognised here.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aidtrace.extractor.actors import ActorMention
@@ -61,7 +62,12 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         return False  # capitalised inside a sentence: part of a name ("the Russia Sanctions Act")
     before = raw_before.lower()
     if trigger.word.endswith("ing"):
-        return bool(re.search(r"\b(?:is|are|was|were|been|by)\s+$", before))
+        # progressive ("is providing"), means ("by guaranteeing") or a participle clause that
+        # continues the subject's act (", banning imports of ...", "and training soldiers")
+        if re.search(r"\b(?:is|are|was|were|been|by)\s+$", before):
+            return True
+        reporting = re.match(r"announc|say|stat|confirm|not|signal", trigger.word)
+        return bool(re.search(r"(?:,|\band)\s+$", before)) and not reporting
     if re.search(r"(?:ed|en)$", trigger.word) and re.search(
         r"\b(?:the|a|an|its|their|on|of|in|from|with)\s+$", before
     ):
@@ -89,7 +95,7 @@ def split_clauses(view: str, start: int, end: int, triggers: list[Trigger]) -> l
     for trigger in triggers[1:]:
         gap = view[groups[-1][-1].end : trigger.start]
         participle = _PARTICIPLE.match(view, trigger.start) and not re.search(
-            r"\b(?:and|has|have|had|was|were|is|are)\s*$", gap
+            r"\b(?:and|has|have|had|was|were|is|are|been|be)\s*$", gap
         )
         if participle or _COORDINATED.fullmatch(gap) or not _CUT.search(gap):
             groups[-1].append(trigger)
@@ -129,13 +135,33 @@ def signed_in_person(
 def clause_type(
     view: str, clause: Clause, actors: list[ActorMention], amounts: list[AmountMention], lexicon: Lexicon
 ) -> tuple[str, str | None] | None:
-    """(type, subtype hint) of what the clause's predicate does, or None."""
-    classes = frozenset().union(*(t.classes for t in clause.triggers))
+    """(type, subtype hint) of what the clause's predicate does, or None.
+
+    Predicates are tried in reading order, so the main verb decides ("agreed ... to provide
+    $50 billion ..., serviced from profits on assets immobilised in the West" is aid).
+    """
     text = view[clause.start : clause.end]
 
     def has(name: str) -> bool:
         return bool(lexicon.term_pattern(name).search(text))
 
+    for trigger in clause.triggers:
+        kind = _trigger_type(view, clause, trigger.classes, text, has, actors, amounts, lexicon)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _trigger_type(
+    view: str,
+    clause: Clause,
+    classes: frozenset[str],
+    text: str,
+    has: Callable[[str], bool],
+    actors: list[ActorMention],
+    amounts: list[AmountMention],
+    lexicon: Lexicon,
+) -> tuple[str, str | None] | None:
     if (
         "sanction" in classes
         and has("noun.sanction")
@@ -163,9 +189,11 @@ def clause_type(
         return "diplomacy", "conference"
     if "refugee" in classes and has("noun.refugee"):
         return "refugees", None
-    if classes & {"pledge", "deliver", "train", "total"} and (has("noun.aid") or has("item.head") or amounts):
-        if "sanction" in classes and has("noun.sanction") and not has("noun.aid"):
-            return None
+    units = ("items", "tonnes", "people") if "train" in classes else ("items", "tonnes")
+    goods_or_money = any(a.kind == "money" or a.amount.unit in units for a in amounts)
+    if classes & {"pledge", "deliver", "train", "total"} and (
+        has("noun.aid") or has("item.head") or goods_or_money
+    ):
         return "aid", None
     return None
 

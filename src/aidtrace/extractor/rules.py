@@ -231,6 +231,9 @@ def _clause_records(
     if not donors or is_back_reference(view, clause, clause_actors, lexicon):
         return [], donors
     record_type, subtype = kind
+    money = [a for a in clause_amounts if a.kind == "money"]
+    if len(money) > 1:  # "Canada is contributing C$5 billion, Britain £2.26 billion and Japan ..."
+        donors = list(dict.fromkeys(donors + _listed_donors(view, trigger, clause_actors, money)))
     if record_type == "sanction":
         recipients = find_targets(clause_actors, actors, context)
     else:
@@ -239,7 +242,6 @@ def _clause_records(
         )
     if not recipients:
         return [], donors
-    money = [a for a in clause_amounts if a.kind == "money"]
     clause_dates = [
         d for d in dates if clause.start <= d.start < clause.end and not in_relative_clause(view, d, clause)
     ]
@@ -264,20 +266,6 @@ def _clause_records(
         ]
     quantities: list[AmountMention | None] = [*money] if money else [*counts[:1]] if counts else [None]
     records = []
-    listed = [
-        a
-        for a in clause_actors
-        if a.start > trigger.end
-        and a.code not in NON_DONORS
-        and a.kind != "channel"
-        and any(
-            0 < q.start - a.end < 40 and not re.search(r"[.;]|\bto\b", view[a.end : q.start])
-            for q in quantities
-            if q
-        )
-    ]
-    if listed and len(quantities) > 1:
-        donors = list(dict.fromkeys(donors + [a.code for a in listed]))
     pairs = _pair(donors, quantities, clause_actors)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     gdp_share = gdp_share_of(view, clause, lexicon)
@@ -320,6 +308,22 @@ def _clause_records(
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+def _listed_donors(
+    view: str, trigger: Trigger, clause_actors: list[ActorMention], money: list[AmountMention]
+) -> list[str]:
+    """Donors named after the predicate, each right before its own amount."""
+    return [
+        a.code
+        for a in clause_actors
+        if a.start > trigger.end
+        and a.code not in NON_DONORS
+        and a.kind != "channel"
+        and any(
+            0 < m.start - a.end < 40 and not re.search(r"[.;]|\bto\b", view[a.end : m.start]) for m in money
+        )
+    ]
 
 
 def _pair(
