@@ -293,3 +293,37 @@ def test_rules_pair_donors_listed_after_the_verb_with_their_amounts():
     text = "Ukraine's allies are lending the money. Ottawa has committed C$5 billion, and Tokyo ¥471.9 billion, or roughly $3 billion."
     got = [(r.donor, r.amount.unit) for r in aidtrace.extract(text, published="2024-12-18")]
     assert got == [("CAN", "CAD"), ("JPN", "JPY")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Zelensky, who had flown in from Spain on Tuesday, was received by De Croo in Brussels.",
+            [
+                ("diplomacy", "BEL", "UKR", None, None, None)
+            ],  # "on Tuesday" dates the flight, in its own clause
+        ),
+        (
+            "These sums look small next to Germany, which announced a further package for Ukraine worth €1.1 billion.",
+            [("aid", "DEU", "UKR", 1.1e9, "EUR", None)],
+        ),
+        (
+            "On Monday in Madrid, Prime Minister Pedro Sánchez signed a security pact with the Ukrainian leader.",
+            [
+                ("agreement", "ESP", "UKR", None, None, "2024-05-27"),
+                ("diplomacy", "ESP", "UKR", None, None, "2024-05-27"),
+            ],
+        ),
+        (
+            "Tallinn handed over all of its 155 mm howitzers to Ukraine.",
+            [("aid", "EST", "UKR", None, None, None)],
+        ),
+        (
+            "De Croo told reporters that the first jets should reach Ukraine soon and that Belgium would provide €977 million.",
+            [("aid", "BEL", "UKR", 9.77e8, "EUR", None)],
+        ),
+    ],
+)
+def test_rules_hosts_relative_subjects_signings_calibres_and_long_reports(text, expected):
+    assert records(text, "2024-05-29") == expected

@@ -71,7 +71,8 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"(?i:\b(?P<words>{numbers}|a|an|half\s+a)\s+(?P<scale>{scales})\s+(?P<word>{words}))\b"
         ),
         "count": re.compile(
-            rf"(?<![\w$€£¥.,-])(?P<num>{_NUM}|(?i:{numbers}))(?:\s+(?i:(?P<scale>thousand|million|hundred)))?"
+            rf"(?<![\w$€£¥.,-])(?P<num>{_NUM}|(?i:{numbers}))(?!\s?-?(?:mm|cm|km|kg|millimet|calibre|caliber)\b)"
+            rf"(?:\s+(?i:(?P<scale>thousand|million|hundred)))?"
             rf"(?P<mods>(?:\s+{_MODIFIER}){{0,3}})\s+"
             rf"(?P<unit>(?i:{counted}))\b"
         ),

@@ -121,9 +121,10 @@ def signed_in_person(
 ) -> bool:
     """'Rutte and President Zelensky signed ... in Kharkiv': a signing is also a visit."""
     text = view[clause.start : clause.end]
-    if not any(a.kind == "official" and a.code == "UKR" for a in clause_actors) or re.search(
-        r"virtual|video|online", text
-    ):
+    ukrainian_leader = any(a.kind == "official" and a.code == "UKR" for a in clause_actors) or re.search(
+        r"\bUkrainian (?:leader|president|President|prime minister|Prime Minister)", text
+    )
+    if not ukrainian_leader or re.search(r"virtual|video|online", text):
         return False
     in_ukraine = any(
         m.group(0) not in ("Ukraine",) for m in lexicon.term_pattern("place.ukraine").finditer(text)
@@ -254,8 +255,8 @@ def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
     before = view[max(clause.start, trigger.start - 45) : trigger.start]
     # "said it would provide": reported speech of a commitment, not a hypothetical
     reported = re.search(
-        r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b[^.;]{0,60}\bwould\s+(?:\w+\s+){0,2}$",
-        view[max(0, trigger.start - 90) : trigger.start],
+        r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b[^.;]{0,130}\bwould\s+(?:\w+\s+){0,2}$",
+        view[max(0, trigger.start - 160) : trigger.start],
     )
     for name in ("modal", "intent", "negation"):
         for found in lexicon.term_pattern(name).finditer(before):

@@ -95,10 +95,15 @@ def find_donors(
             (
                 a
                 for a in sentence_actors
-                if a.start >= clause.start and a.code not in NON_DONORS and a.kind != "channel"
+                if a.start >= clause.start
+                and a.code not in NON_DONORS
+                and a.kind != "channel"
+                and not re.search(r"\bfrom\s+(?:the\s+)?$", view[max(0, a.start - 10) : a.start])
             ),
-            key=lambda a: a.code in BODIES,
+            # "received by De Croo" first; a state before the body whose summit it is
+            key=lambda a: (not re.search(r"\bby\s+$", view[max(0, a.start - 4) : a.start]), a.code in BODIES),
         )
+
         if any(a.code == "UKR" and a.kind == "official" for a in before) and hosts:
             return _codes(hosts[:1])
     if record_type == "refugees" and not subjects:
@@ -158,7 +163,10 @@ def _is_subject(view: str, actor: ActorMention, clause_start: int, record_type: 
     ):
         return False
     window = view[max(clause_start, actor.start - 30) : actor.start]
-    if _BLOCKING.search(window) and not re.search(r"\b(?:of|by)\s+(?:the\s+)?$", window):
+    relative = re.match(
+        r",?\s+(?:which|who)\b", view[actor.end : actor.end + 8]
+    )  # "next to Germany, which ..."
+    if _BLOCKING.search(window) and not re.search(r"\b(?:of|by)\s+(?:the\s+)?$", window) and not relative:
         return False
     if view[max(0, actor.start - 4) : actor.start].lower().endswith("non-"):
         return False
