@@ -33,6 +33,16 @@ class UnreadableDocument(InputError):
     code = "unreadable_document"
 
 
+class StoreError(AidtraceError):
+    code = "store_error"
+    status = 503
+
+
+class NotFound(StoreError):
+    code = "not_found"
+    status = 404
+
+
 class InvalidRequest(AidtraceError):
     code = "invalid_request"
     status = 400

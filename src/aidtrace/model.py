@@ -174,6 +174,8 @@ class RunSummary:
     documents: int = 0
     failed: int = 0
     records: int = 0
+    unchanged: int = 0  # ingest: documents already stored with the same text and extractor
+    run_id: str | None = None
     failures: list[Failure] = field(default_factory=list)
 
     def add(self, result: DocumentResult) -> None:

@@ -1,23 +1,30 @@
-"""The architecture on one screen: read -> extract -> check, for one document or many.
+"""The architecture on one screen.
 
-    read_document    ingest/      file + manifest row      -> Document
-    extract          extractor/   Document                 -> [Record]   (pure; writes nothing)
-    check_evidence   model.py     every Record quotes its Document at its offsets
+    read_document    ingest/       file + manifest row      -> Document
+    extract          extractor/    Document                 -> [Record]   (pure; writes nothing)
+    check_evidence   model.py      every Record quotes its Document at its offsets
+    save_*           store/        Document, [Record]       -> rows      (one transaction each)
+    reconcile        reconcile.py  all records              -> measures  (one transaction)
 
-`run` drives a batch: one bad document becomes a Failure in its DocumentResult and the
-batch goes on. Nothing here prints; the CLI reports.
+`run` extracts a batch without a database; `ingest` also stores it: the text first, then
+its records, so a process killed in between loses nothing committed and the next run
+finishes the rest. One bad document becomes a Failure and the batch goes on. Nothing here
+prints; the CLI reports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 from aidtrace.errors import ConfigError, InputError
 from aidtrace.extractor import EXTRACTORS, Extractor
 from aidtrace.ingest import Manifest, failure_for, find_files, read_document
-from aidtrace.model import Document, DocumentResult, Record, check_evidence
+from aidtrace.model import Document, DocumentResult, Record, RunSummary, check_evidence
 from aidtrace.settings import Settings, load_settings
+from aidtrace.store import Store, writes
 
 
 def extractor_for(settings: Settings) -> Extractor:
@@ -55,3 +62,76 @@ def run(
             yield DocumentResult(source=str(path), doc=doc, failure=failure_for(path, err, doc_id=doc.doc_id))
             continue
         yield DocumentResult(source=str(path), doc=doc, records=tuple(records))
+
+
+def ingest(
+    paths: Iterable[Path],
+    store: Store,
+    *,
+    manifest: Path | None = None,
+    settings: Settings | None = None,
+    on_result: Callable[[DocumentResult], None] | None = None,
+) -> RunSummary:
+    """Read, extract and store documents; unchanged ones are skipped. See the module docstring."""
+    settings = settings or load_settings()
+    tag = f"{settings.extractor} {version('aidtrace')}"
+    run_id = uuid.uuid4().hex[:12]
+    summary = RunSummary(run_id=run_id)
+    writes.start_run(
+        store,
+        run_id=run_id,
+        command="ingest",
+        extractor=settings.extractor,
+        version=version("aidtrace"),
+        settings=settings.digest(),
+    )
+    metadata = Manifest(manifest)
+    for path, _folder in find_files(paths):
+        result = _ingest_one(path, store, metadata, settings, tag, run_id, summary)
+        summary.add(result)
+        if on_result:
+            on_result(result)
+    writes.finish_run(
+        store, run_id, documents=summary.documents, failed=summary.failed, records=summary.records
+    )
+    return summary
+
+
+def _ingest_one(
+    path: Path,
+    store: Store,
+    metadata: Manifest,
+    settings: Settings,
+    tag: str,
+    run_id: str,
+    summary: RunSummary,
+) -> DocumentResult:
+    try:
+        doc = read_document(path, manifest=metadata, settings=settings)
+    except InputError as err:
+        return _failed(store, run_id, DocumentResult(source=str(path), failure=failure_for(path, err)))
+    digest = writes.content_hash(doc)
+    state = writes.document_state(store, doc.doc_id)
+    if (
+        state
+        and state["content_hash"] == digest
+        and state["status"] == "extracted"
+        and state["extractor"] == tag
+    ):
+        summary.unchanged += 1
+        return DocumentResult(source=str(path), doc=doc)
+    writes.save_document(store, doc, digest=digest, run_id=run_id)  # the text first
+    try:
+        records = process(doc, settings)
+    except Exception as err:  # noqa: BLE001 - the batch boundary: record the failure, go on
+        writes.mark_failed(store, doc.doc_id)
+        failure = failure_for(path, err, doc_id=doc.doc_id)
+        return _failed(store, run_id, DocumentResult(source=str(path), doc=doc, failure=failure))
+    writes.replace_records(store, doc, records, run_id=run_id, extractor=tag)
+    return DocumentResult(source=str(path), doc=doc, records=tuple(records))
+
+
+def _failed(store: Store, run_id: str, result: DocumentResult) -> DocumentResult:
+    assert result.failure is not None
+    writes.save_failure(store, run_id, result.failure)
+    return result

@@ -1,0 +1,216 @@
+"""Connections, transactions and migrations for SQLite and PostgreSQL, behind one class.
+
+SQL in this package is written once with `?` placeholders; for PostgreSQL they become `%s`.
+Every write happens inside `transaction()`: SQLite takes the write lock at BEGIN
+(IMMEDIATE), so a second writer waits instead of failing half-way; PostgreSQL uses a
+normal transaction. A database whose schema is newer than this code is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from aidtrace.errors import ConfigError, StoreError
+
+Row = dict[str, Any]
+_MIGRATION = re.compile(r"(\d{4})_(\w+)\.sql")
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    folder = resources.files("aidtrace") / "store" / "schema"
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION.fullmatch(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+SCHEMA_VERSION = max(version for version, _name, _sql in _migrations())
+
+
+def default_url() -> str:
+    """AIDTRACE_DB, or aidtrace.db in the user's data directory."""
+    if os.environ.get("AIDTRACE_DB"):
+        return os.environ["AIDTRACE_DB"]
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path('aidtrace', appauthor=False, ensure_exists=True) / 'aidtrace.db'}"
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open (creating and migrating if needed) the store at `url`."""
+    store = Store(url or default_url())
+    store.migrate()
+    return store
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One database connection; see the module docstring. Use as a context manager."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith(("postgresql://", "postgres://")):
+            self.dialect = "postgresql"
+            self._conn = self._connect_postgres(url)
+        elif url.startswith("sqlite:///") or "://" not in url:
+            self.dialect = "sqlite"  # sqlite:///relative.db, sqlite:////absolute.db, or a plain path
+            self._conn = self._connect_sqlite(url.removeprefix("sqlite:///"))
+        else:
+            raise ConfigError(
+                f"unsupported database URL {url!r}; use sqlite:///path/to/file.db or postgresql://user@host/db"
+            )
+        self._depth = 0
+
+    # --- connections -------------------------------------------------------------------
+
+    @staticmethod
+    def _connect_sqlite(path: str) -> Any:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open the SQLite database {path}: {err}") from None
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: a killed process loses no commit
+        return conn
+
+    @staticmethod
+    def _connect_postgres(url: str) -> Any:
+        try:
+            import psycopg
+            from psycopg.rows import dict_row
+        except ImportError:
+            raise ConfigError(
+                "PostgreSQL needs the psycopg package: pip install 'aidtrace[postgres]'"
+            ) from None
+        try:
+            return psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        except psycopg.Error as err:
+            raise StoreError(f"cannot connect to PostgreSQL at {_redact(url)}: {err}".strip()) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- statements ----------------------------------------------------------------------
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            with self._conn.cursor() as cursor:
+                cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+        else:
+            self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._conn.execute(self._sql(sql), tuple(params))
+        return [dict(row) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = self.query(sql, params)
+        return next(iter(rows[0].values())) if rows else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic unit of work; nested calls join the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            if self.dialect == "postgresql":
+                with self._conn.transaction():
+                    yield self
+            else:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    # --- migrations ----------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        if not self._has_table("schema_migrations"):
+            return 0
+        return int(self.scalar("SELECT MAX(version) FROM schema_migrations") or 0)
+
+    def migrate(self) -> None:
+        """Apply pending migrations, each in one transaction with its record."""
+        with self.transaction():
+            if not self._has_table("schema_migrations"):
+                self.execute(
+                    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"the database {_redact(self.url)} has schema version {current}, newer than this aidtrace "
+                f"(version {SCHEMA_VERSION}); upgrade aidtrace or use another database"
+            )
+        for version, name, sql in _migrations():
+            if version <= current:
+                continue
+            with self.transaction():
+                for statement in _statements(sql):
+                    self.execute(statement)
+                self.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, _now()),
+                )
+
+    def _has_table(self, name: str) -> bool:
+        if self.dialect == "postgresql":
+            sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+        else:
+            sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return bool(self.query(sql, (name,)))
+
+    def now(self) -> str:
+        return _now()
+
+
+def _statements(sql: str) -> list[str]:
+    """The statements of a migration file: comments dropped, split at semicolons."""
+    lines = [line.split("--", 1)[0] for line in sql.splitlines()]  # no "--" inside strings either
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)

@@ -1,0 +1,250 @@
+"""Writes to the store: runs, documents, records, failures, measures. All SQL for writing
+lives here; every function runs inside the caller's transaction or opens its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aidtrace.model import Document, Failure, Record
+from aidtrace.money import convert, date_for_rate
+from aidtrace.store.db import Row, Store
+
+
+def content_hash(doc: Document) -> str:
+    """A hash of the text as read and its metadata: a change in either is a changed document."""
+    meta = json.dumps([doc.title, doc.publisher, doc.url, doc.published, doc.format], sort_keys=True)
+    return hashlib.sha256((doc.text + "\x00" + meta).encode("utf-8")).hexdigest()
+
+
+def record_id(record: Record, position: int) -> str:
+    amount = (record.amount.value, record.amount.unit) if record.amount else None
+    key = json.dumps(
+        [
+            record.doc_id,
+            position,
+            record.type,
+            record.donor,
+            record.recipient,
+            record.subtype,
+            record.evidence.start,
+            record.evidence.end,
+            amount,
+        ]
+    )
+    return "r" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def start_run(
+    store: Store, *, run_id: str, command: str, extractor: str, version: str, settings: dict[str, Any]
+) -> None:
+    with store.transaction():
+        store.execute(
+            "INSERT INTO runs (run_id, started_at, command, extractor, version, settings) VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, store.now(), command, extractor, version, json.dumps(settings, sort_keys=True)),
+        )
+
+
+def finish_run(store: Store, run_id: str, *, documents: int, failed: int, records: int) -> None:
+    with store.transaction():
+        store.execute(
+            "UPDATE runs SET finished_at = ?, documents = ?, failed = ?, records = ? WHERE run_id = ?",
+            (store.now(), documents, failed, records, run_id),
+        )
+
+
+def document_state(store: Store, doc_id: str) -> Row | None:
+    rows = store.query("SELECT content_hash, status, extractor FROM documents WHERE doc_id = ?", (doc_id,))
+    return rows[0] if rows else None
+
+
+def save_document(store: Store, doc: Document, *, digest: str, run_id: str) -> None:
+    """Store the text as read before any processing (status 'stored')."""
+    with store.transaction():
+        store.execute(
+            """INSERT INTO documents (doc_id, content_hash, text, title, publisher, url, published, source,
+                   format, status, extractor, run_id, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'stored', NULL, ?, ?)
+               ON CONFLICT (doc_id) DO UPDATE SET content_hash = excluded.content_hash, text = excluded.text,
+                   title = excluded.title, publisher = excluded.publisher, url = excluded.url,
+                   published = excluded.published, source = excluded.source, format = excluded.format,
+                   status = 'stored', extractor = NULL, run_id = excluded.run_id, updated_at = excluded.updated_at""",
+            (
+                doc.doc_id,
+                digest,
+                doc.text,
+                doc.title,
+                doc.publisher,
+                doc.url,
+                doc.published,
+                doc.source,
+                doc.format,
+                run_id,
+                store.now(),
+            ),
+        )
+
+
+def replace_records(
+    store: Store, doc: Document, records: Sequence[Record], *, run_id: str, extractor: str
+) -> None:
+    """Replace a document's records atomically and mark it extracted."""
+    rows = [_record_row(record, position, doc.published, run_id) for position, record in enumerate(records)]
+    with store.transaction():
+        store.execute("DELETE FROM records WHERE doc_id = ?", (doc.doc_id,))
+        store.executemany(
+            f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})",
+            rows,
+        )
+        store.execute(
+            "UPDATE documents SET status = 'extracted', extractor = ?, run_id = ?, updated_at = ? WHERE doc_id = ?",
+            (extractor, run_id, store.now(), doc.doc_id),
+        )
+
+
+def mark_failed(store: Store, doc_id: str) -> None:
+    with store.transaction():
+        store.execute(
+            "UPDATE documents SET status = 'failed', updated_at = ? WHERE doc_id = ?", (store.now(), doc_id)
+        )
+
+
+def save_failure(store: Store, run_id: str, failure: Failure) -> None:
+    key = json.dumps([run_id, failure.source, failure.error, failure.message])
+    with store.transaction():
+        store.execute(
+            """INSERT INTO failures (failure_id, run_id, source, doc_id, error, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (failure_id) DO NOTHING""",
+            (
+                "f" + hashlib.sha256(key.encode()).hexdigest()[:20],
+                run_id,
+                failure.source,
+                failure.doc_id,
+                failure.error,
+                failure.message,
+                store.now(),
+            ),
+        )
+
+
+RECORD_COLUMNS = (
+    "record_id",
+    "doc_id",
+    "run_id",
+    "type",
+    "donor",
+    "recipient",
+    "category",
+    "subtype",
+    "stage",
+    "aggregate",
+    "amount_value",
+    "amount_unit",
+    "amount_approx",
+    "date",
+    "period_start",
+    "period_end",
+    "channel",
+    "items",
+    "gdp_share",
+    "evidence_start",
+    "evidence_end",
+    "evidence_text",
+    "value_usd",
+    "value_eur",
+    "fx_date",
+    "fx_usd",
+    "fx_eur",
+    "fx_source",
+    "fx_note",
+    "position",
+)
+
+
+def _record_row(record: Record, position: int, published: str | None, run_id: str) -> tuple[Any, ...]:
+    amount = record.amount
+    fallback = record.period[1] if record.period else published
+    day, how = date_for_rate(record.date, fallback)
+    money = convert(amount, day, how=how) if amount and amount.is_money else None
+    return (
+        record_id(record, position),
+        record.doc_id,
+        run_id,
+        record.type,
+        record.donor,
+        record.recipient,
+        record.category,
+        record.subtype,
+        record.stage,
+        int(record.aggregate),
+        amount.value if amount else None,
+        amount.unit if amount else None,
+        int(amount.approx) if amount else None,
+        record.date,
+        record.period[0] if record.period else None,
+        record.period[1] if record.period else None,
+        record.channel,
+        json.dumps(list(record.items)),
+        record.gdp_share,
+        record.evidence.start,
+        record.evidence.end,
+        record.evidence.text,
+        money.value_usd if money else None,
+        money.value_eur if money else None,
+        money.fx_date if money else None,
+        money.fx_usd if money else None,
+        money.fx_eur if money else None,
+        money.source if money else None,
+        money.note if money else None,
+        position,
+    )
+
+
+MEASURE_COLUMNS = (
+    "measure_id",
+    "type",
+    "donor",
+    "recipient",
+    "category",
+    "subtype",
+    "stage",
+    "aggregate",
+    "amount_value",
+    "amount_unit",
+    "amount_approx",
+    "value_usd",
+    "value_eur",
+    "date",
+    "period_start",
+    "period_end",
+    "channel",
+    "year",
+    "mentions",
+    "conflicts",
+    "provenance",
+)
+
+
+def replace_measures(
+    store: Store,
+    measures: Iterable[dict[str, Any]],
+    links: Iterable[tuple[str, str]],
+    conflicts: Iterable[tuple[str, str, str, str]],
+) -> None:
+    """Replace every measure, its links to records and its conflicts, in one transaction."""
+    with store.transaction():
+        store.execute("DELETE FROM conflicts")
+        store.execute("DELETE FROM measure_records")
+        store.execute("DELETE FROM measures")
+        store.executemany(
+            f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}) VALUES ({', '.join('?' * len(MEASURE_COLUMNS))})",
+            [tuple(m[c] for c in MEASURE_COLUMNS) for m in measures],
+        )
+        store.executemany("INSERT INTO measure_records (measure_id, record_id) VALUES (?, ?)", list(links))
+        store.executemany(
+            "INSERT INTO conflicts (conflict_id, measure_id, field, details) VALUES (?, ?, ?, ?)",
+            list(conflicts),
+        )
