@@ -1,0 +1,233 @@
+"""Read-side queries shared by the CLI, the exports and (later) the API and dashboard.
+
+In: a Store and filters. Out: plain dicts ready to format. No SQL outside store/ and here;
+every value a user gives is a bound parameter, never interpolated.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aidtrace.errors import InvalidRequest, NotFound
+from aidtrace.model import CATEGORIES, RECORD_TYPES
+from aidtrace.money import share_of_gdp, to_constant
+from aidtrace.store import Store
+
+Row = dict[str, Any]
+GROUPS = ("donor", "type", "category", "stage", "year")
+
+
+def record_dicts(store: Store, *, doc_id: str | None = None) -> list[Row]:
+    """Every record in the contract's shape, plus its measure_id and converted values."""
+    sql = """SELECT r.*, mr.measure_id FROM records r
+             LEFT JOIN measure_records mr ON mr.record_id = r.record_id"""
+    params: list[Any] = []
+    if doc_id is not None:
+        sql += " WHERE r.doc_id = ?"
+        params.append(doc_id)
+    rows = store.query(sql + " ORDER BY r.doc_id, r.position", params)
+    return [contract_record(row) for row in rows]
+
+
+def contract_record(row: Row) -> Row:
+    """A records row as the contract's JSON object (+ measure_id, record_id, money)."""
+    return {
+        "doc_id": row["doc_id"],
+        "type": row["type"],
+        "donor": row["donor"],
+        "recipient": row["recipient"],
+        "category": row["category"],
+        "subtype": row["subtype"],
+        "stage": row["stage"],
+        "aggregate": bool(row["aggregate"]),
+        "amount": None
+        if row["amount_value"] is None
+        else {"value": row["amount_value"], "unit": row["amount_unit"], "approx": bool(row["amount_approx"])},
+        "date": row["date"],
+        "period": [row["period_start"], row["period_end"]] if row["period_start"] else None,
+        "channel": row["channel"],
+        "items": json.loads(row["items"]),
+        "evidence": {
+            "start": row["evidence_start"],
+            "end": row["evidence_end"],
+            "text": row["evidence_text"],
+        },
+        "gdp_share": row["gdp_share"],
+        "record_id": row["record_id"],
+        "measure_id": row.get("measure_id"),
+        "value_usd": row["value_usd"],
+        "value_eur": row["value_eur"],
+        "fx": {
+            "date": row["fx_date"],
+            "usd": row["fx_usd"],
+            "eur": row["fx_eur"],
+            "source": row["fx_source"],
+            "note": row["fx_note"],
+        },
+    }
+
+
+def measures(
+    store: Store,
+    *,
+    donor: str | None = None,
+    type: str | None = None,  # noqa: A002 - the contract's field name
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    aggregate: bool | None = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Row]:
+    """Measures matching the filters, newest first; `aggregate=None` includes running totals."""
+    where, params = _filters(
+        donor=donor, type=type, category=category, since=since, until=until, aggregate=aggregate
+    )
+    sql = f"SELECT * FROM measures{where} ORDER BY COALESCE(date, period_end) DESC, measure_id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return store.query(sql, params)
+
+
+def _filters(**given: Any) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if given.get("donor"):
+        clauses.append("donor = ?")
+        params.append(given["donor"].upper())
+    if given.get("type"):
+        _check("type", given["type"], RECORD_TYPES)
+        clauses.append("type = ?")
+        params.append(given["type"])
+    if given.get("category"):
+        _check("category", given["category"], CATEGORIES)
+        clauses.append("category = ?")
+        params.append(given["category"])
+    if given.get("since"):
+        clauses.append("COALESCE(date, period_end) >= ?")
+        params.append(given["since"])
+    if given.get("until"):
+        clauses.append("COALESCE(date, period_end) <= ?")
+        params.append(given["until"] + "~")  # "2024" includes "2024-12-31"
+    if given.get("aggregate") is not None:
+        clauses.append("aggregate = ?")
+        params.append(int(given["aggregate"]))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidRequest(f"{name} {value!r} is not one of: {', '.join(allowed)}")
+
+
+def measure(store: Store, measure_id: str) -> Row:
+    """One measure with every mention (sentence and source) and its conflicts."""
+    rows = store.query("SELECT * FROM measures WHERE measure_id = ?", (measure_id,))
+    if not rows:
+        raise NotFound(f"no measure {measure_id!r}; list them with 'aidtrace measures'")
+    found = rows[0]
+    found["provenance"] = json.loads(found["provenance"])
+    found["mentions"] = store.query(
+        """SELECT r.record_id, r.doc_id, r.date, r.amount_value, r.amount_unit, r.amount_approx, r.stage,
+                  r.evidence_start, r.evidence_end, r.evidence_text, d.title, d.publisher, d.url, d.published
+           FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
+           JOIN documents d ON d.doc_id = r.doc_id
+           WHERE mr.measure_id = ? ORDER BY d.published, r.doc_id, r.position""",
+        (measure_id,),
+    )
+    found["conflicts"] = [
+        {"field": c["field"], "values": json.loads(c["details"])}
+        for c in store.query("SELECT field, details FROM conflicts WHERE measure_id = ?", (measure_id,))
+    ]
+    return found
+
+
+def conflicts(store: Store) -> list[Row]:
+    rows = store.query(
+        """SELECT c.field, c.details, m.* FROM conflicts c JOIN measures m ON m.measure_id = c.measure_id
+           ORDER BY m.donor, m.date"""
+    )
+    for row in rows:
+        row["values"] = json.loads(row.pop("details"))
+    return rows
+
+
+def totals(
+    store: Store,
+    *,
+    by: tuple[str, ...] = ("donor",),
+    currency: str = "USD",
+    constant: int | None = None,
+    donor: str | None = None,
+    type: str | None = None,  # noqa: A002
+) -> dict[str, list[Row]]:
+    """Sums of single measures (never running totals) grouped by `by`, and beside them the
+    running totals reported for the same groups ("reported" — never added in)."""
+    for key in by:
+        _check("group", key, GROUPS)
+    if currency not in ("USD", "EUR"):
+        raise InvalidRequest(f"currency {currency!r}: choose USD or EUR")
+    if constant is not None and currency != "USD":
+        raise InvalidRequest("constant prices use the US GDP deflator: ask for them in USD")
+    column = "value_usd" if currency == "USD" else "value_eur"
+    keys = ", ".join(by)
+    where, params = _filters(donor=donor, type=type, aggregate=False)
+    money = f"{where} {'AND' if where else 'WHERE'} {column} IS NOT NULL"
+    if constant is None:
+        summed = store.query(
+            f"SELECT {keys}, SUM({column}) AS total, COUNT(*) AS measures FROM measures{money} GROUP BY {keys} ORDER BY total DESC",
+            params,
+        )
+    else:
+        summed = _constant_totals(store, by, column, money, params, constant)
+    if "donor" in by and currency == "USD" and constant is None:
+        for row in summed:
+            share = share_of_gdp(row["total"], row["donor"])
+            row["percent_of_gdp_2021"] = round(share, 4) if share is not None else None
+    reported_where, reported_params = _filters(donor=donor, type=type, aggregate=True)
+    reported = store.query(
+        f"""SELECT measure_id, donor, type, category, amount_value, amount_unit, amount_approx, {column} AS value,
+                   period_start, period_end, mentions FROM measures{reported_where}
+            ORDER BY donor, period_end DESC""",
+        reported_params,
+    )
+    return {"totals": summed, "reported": reported}
+
+
+def _constant_totals(
+    store: Store, by: tuple[str, ...], column: str, where: str, params: list[Any], base_year: int
+) -> list[Row]:
+    """Sums in prices of `base_year`: each measure deflated from its own year (USD deflator)."""
+    rows = store.query(
+        f"SELECT {', '.join(by)}, year, value_usd, {column} AS value FROM measures{where}", params
+    )
+    grouped: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        key = tuple(row[k] for k in by)
+        entry = grouped.setdefault(
+            key, {**{k: row[k] for k in by}, "total": 0.0, "measures": 0, "undeflated": 0}
+        )
+        deflated = to_constant(row["value"], row["year"], base_year) if row["year"] else None
+        if deflated is None:
+            entry["undeflated"] += 1
+            continue
+        entry["total"] += deflated
+        entry["measures"] += 1
+    return sorted(grouped.values(), key=lambda r: -r["total"])
+
+
+def timeline(store: Store, *, donor: str) -> list[Row]:
+    """Every measure of a donor in date order, running totals included and marked."""
+    return store.query(
+        """SELECT measure_id, COALESCE(date, period_end) AS when_, type, category, subtype, stage, aggregate,
+                  amount_value, amount_unit, amount_approx, value_usd, value_eur, mentions, conflicts
+           FROM measures WHERE donor = ? ORDER BY COALESCE(date, period_end), measure_id""",
+        (donor.upper(),),
+    )
+
+
+def failures(store: Store, *, run_id: str | None = None) -> list[Row]:
+    if run_id:
+        return store.query("SELECT * FROM failures WHERE run_id = ? ORDER BY at", (run_id,))
+    return store.query("SELECT * FROM failures ORDER BY at DESC")
