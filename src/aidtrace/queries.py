@@ -72,7 +72,7 @@ def measures(
     store: Store,
     *,
     donor: str | None = None,
-    type: str | None = None,  # noqa: A002 - the contract's field name
+    type: str | None = None,
     category: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -160,7 +160,7 @@ def totals(
     currency: str = "USD",
     constant: int | None = None,
     donor: str | None = None,
-    type: str | None = None,  # noqa: A002
+    type: str | None = None,
 ) -> dict[str, list[Row]]:
     """Sums of single measures (never running totals) grouped by `by`, and beside them the
     running totals reported for the same groups ("reported" — never added in)."""
