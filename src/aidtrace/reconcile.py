@@ -11,11 +11,12 @@ agree, nothing they state contradicts the other, and they share enough to be one
 - agreements and visits without figures: same subtype and agreeing dates;
 - aid, sanctions and refugees without figures: the same day, or the same month and a
   shared subtype, channel or item; a figure on one side only needs the same day too;
-- subtypes, channels and categories never differ; periods of running totals overlap.
+- subtypes never differ, nor channels of figureless mentions; periods of running totals
+  overlap.
 Mentions join measures greedily, most informative first, and a mention joins a measure
 only if it agrees with every mention already in it, so an undated "security agreement"
-cannot chain two different accords together; an undated mention that fits several
-measures stays on its own. Two mentions of one dated act whose figures disagree ("$4.5
+cannot chain two different accords together; undated mentions come last and join only a
+measure that is the single one they fit. Two mentions of one dated act whose figures disagree ("$4.5
 billion" and "$5.5 billion" for the same package on the same day) form one measure with a
 conflict listing both values and their sources. Running totals (aggregates) are measures of
 their own kind and never merge with single measures.
@@ -76,7 +77,7 @@ def _cluster(group: list[dict[str, Any]]) -> list[_Cluster]:
     clusters: list[_Cluster] = []
     undated: list[dict[str, Any]] = []
     for row in sorted(group, key=_information, reverse=True):
-        if _information(row) == (0, 0, 0):
+        if not (row["date"] or row["period_end"]):
             undated.append(row)
             continue
         fits = [c for c in clusters if all(_agree(row, m) for m in c.mentions)]
@@ -88,13 +89,33 @@ def _cluster(group: list[dict[str, Any]]) -> list[_Cluster]:
             clash[0].conflict = True
         else:
             clusters.append(_Cluster([row]))
-    for row in undated:  # no date, no amount, no detail: joins only an unambiguous measure
+    # an undated mention joins the measure it fits that its own document can be reporting:
+    # dated on or before the document's publication, the most recent of them when it states
+    # a figure or an agreement; otherwise only a measure that is the single one it fits
+    for row in undated:
         fits = [c for c in clusters if all(_agree(row, m) for m in c.mentions)]
+        known = [c for c in fits if _reportable(c, row["published"])]
         if len(fits) == 1:
             fits[0].mentions.append(row)
+        elif known and (row["amount_value"] is not None or row["type"] == "agreement"):
+            max(known, key=lambda c: _earliest(c) or "").mentions.append(row)
         else:
             clusters.append(_Cluster([row]))
     return clusters
+
+
+def _reportable(cluster: _Cluster, published: str | None) -> bool:
+    """Whether a document published then can report the measure (dated before it, or
+    within a month and a half after: "last month" in a later text)."""
+    earliest = _earliest(cluster)
+    if earliest is None or published is None:
+        return False
+    return (_day(earliest) - _day(published)).days <= NEAR_DAYS
+
+
+def _earliest(cluster: _Cluster) -> str | None:
+    dates = [m["date"] or m["period_end"] for m in cluster.mentions if m["date"] or m["period_end"]]
+    return min(dates) if dates else None
 
 
 def _information(row: dict[str, Any]) -> tuple[int, int, int]:
@@ -155,31 +176,23 @@ def _same_act(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def _attributes_agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    for key in ("subtype", "channel"):
-        if a[key] and b[key] and a[key] != b[key]:
-            return False
-    return not (
-        a["category"]
-        and b["category"]
-        and a["category"] != b["category"]
-        and "mixed" not in (a["category"], b["category"])
-    )
+    """Subtypes never differ; channels differ only between mentions without figures (two
+    reports of one loan may name different channels); categories are judgements and may."""
+    keys = ("subtype", "channel") if a["amount_value"] is None or b["amount_value"] is None else ("subtype",)
+    return not any(a[key] and b[key] and a[key] != b[key] for key in keys)
 
 
 def _amounts_agree(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
     """True or False when both state an amount, None when one does not."""
     if a["amount_value"] is None or b["amount_value"] is None:
         return None
-    if a["value_usd"] is not None and b["value_usd"] is not None:
-        x, y = a["value_usd"], b["value_usd"]
-        tolerance = (
-            HEDGED
-            if (a["amount_approx"] or b["amount_approx"] or a["amount_unit"] != b["amount_unit"])
-            else ROUNDING
-        )
-    elif a["amount_unit"] == b["amount_unit"]:
+    hedged = a["amount_approx"] or b["amount_approx"]
+    if a["amount_unit"] == b["amount_unit"]:  # the same currency: compare as written, not at two rates
         x, y = a["amount_value"], b["amount_value"]
-        tolerance = HEDGED if (a["amount_approx"] or b["amount_approx"]) else ROUNDING
+        tolerance = HEDGED if hedged else ROUNDING
+    elif a["value_usd"] is not None and b["value_usd"] is not None:
+        x, y = a["value_usd"], b["value_usd"]
+        tolerance = HEDGED  # two currencies: rates and roundings differ
     else:
         return False
     return abs(x - y) <= tolerance * max(abs(x), abs(y))
