@@ -160,8 +160,8 @@ def _items(row: dict[str, Any]) -> set[str]:
 
 def _same_act(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """One dated act reported with figures that disagree: a conflict, not two measures."""
-    if a["aggregate"] or not _attributes_agree(a, b):
-        return False
+    if a["aggregate"] or a["doc_id"] == b["doc_id"] or not _attributes_agree(a, b):
+        return False  # one document giving two figures the same day reports two measures
     if a["amount_value"] is None or b["amount_value"] is None or _amounts_agree(a, b) is not False:
         return False
     day = a["date"] and len(a["date"]) == 10 and a["date"] == b["date"]
