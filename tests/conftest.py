@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from aidtrace.extractor.lexicon import Lexicon, load_lexicon
+from aidtrace.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -34,3 +37,36 @@ def shared() -> Path:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+POSTGRES_URL = os.environ.get("AIDTRACE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty, migrated store on SQLite and, when AIDTRACE_TEST_POSTGRES_URL is set, PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        if not POSTGRES_URL:
+            pytest.skip("AIDTRACE_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")
+        url = POSTGRES_URL
+        _empty_postgres(url)
+    with open_store(url) as opened:
+        yield opened
+
+
+def _empty_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(scope="session")
+def examples() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("aidtrace") / "examples"))

@@ -6,8 +6,10 @@ stderr) or a setting is wrong; 2 bad usage.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -16,13 +18,17 @@ from typing import IO, Any
 
 import click
 
-from aidtrace import __version__
+from aidtrace import __version__, pipeline, queries
 from aidtrace.errors import AidtraceError
+from aidtrace.exports import FORMATS as EXPORT_FORMATS
+from aidtrace.exports import WHAT, export
 from aidtrace.ingest import find_files
-from aidtrace.model import DocumentResult, Record, RunSummary
-from aidtrace.output import FORMATS, RecordWriter, render_table
+from aidtrace.model import CATEGORIES, RECORD_TYPES, DocumentResult, RunSummary
+from aidtrace.output import FORMATS, ROW_FORMATS, RecordWriter, render_rows
 from aidtrace.pipeline import run
+from aidtrace.reconcile import reconcile
 from aidtrace.settings import load_settings
+from aidtrace.store import Store, open_store
 
 PROGRESS_THRESHOLD = 20  # documents; fewer finish before a bar would help
 
@@ -47,9 +53,12 @@ def main() -> None:
 
     \b
     Examples:
-      aidtrace extract articles/                 JSON Lines on stdout
-      aidtrace extract a.html b.pdf -o out.csv --format csv
-      aidtrace demo                              the bundled examples as a table
+      aidtrace demo                              example database and Japan's profile
+      aidtrace extract articles/                 records as JSON Lines on stdout
+      aidtrace ingest articles/                  store, extract and reconcile
+      aidtrace totals --by donor,year --currency EUR
+      aidtrace show m1a2b3c4d5e6f7a8             a measure with every source sentence
+      aidtrace export --what records --format xlsx -o records.xlsx
     """
 
 
@@ -101,22 +110,390 @@ def extract(
         sys.exit(1)
 
 
+def db_option(function: Any) -> Any:
+    return click.option(
+        "--db",
+        "db",
+        envvar="AIDTRACE_DB",
+        metavar="URL",
+        help="Database: sqlite:///path.db or postgresql://user@host/db (default: AIDTRACE_DB, "
+        "else aidtrace.db in the user data directory).",
+    )(function)
+
+
+def format_option(function: Any) -> Any:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(ROW_FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(function)
+
+
 @main.command()
-@click.option("--width", type=int, default=None, help="Table width in characters (default: terminal).")
-def demo(width: int | None) -> None:
-    """Extract the bundled example documents and print their records as a table."""
-    examples = Path(str(resources.files("aidtrace") / "examples"))
-    summary = RunSummary()
-    records: list[Record] = []
-    for result in run([examples], manifest=examples / "manifest.jsonl", settings=load_settings()):
-        summary.add(result)
-        records.extend(result.records)
-        if result.failure:
-            click.echo(f"error: {result.failure.message}", err=True)
-    click.echo(render_table(records, width=width or _terminal_width()))
-    click.echo(_summary_line(summary, None))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON Lines of document metadata (default: manifest.jsonl beside the documents).",
+)
+@click.option("--no-reconcile", is_flag=True, help="Store only; run 'aidtrace reconcile' later.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
+@db_option
+def ingest(
+    paths: tuple[Path, ...], manifest: Path | None, no_reconcile: bool, quiet: bool, db: str | None
+) -> None:
+    """Read, extract and store documents, then reconcile measures.
+
+    Each document is one transaction: its text is stored first, then its records replace
+    the old ones. Unchanged documents are skipped, so re-running is safe; a run that was
+    killed is finished by the next one. Failures are recorded ('aidtrace failures').
+    """
+    settings = load_settings()
+    total = len(list(find_files(paths)))
+    with open_store(db) as store:
+        bar = _Progress(total, quiet)
+        summary = pipeline.ingest(paths, store, manifest=manifest, settings=settings, on_result=bar.step)
+        bar.close()
+        for failure in summary.failures:
+            click.echo(f"error: {failure.message}", err=True)
+        measures = None if no_reconcile else reconcile(store)
+    if not quiet:
+        line = _summary_line(summary, None) + f", {summary.unchanged} unchanged"
+        if measures is not None:
+            line += f"; {measures} measures"
+        click.echo(line + f" (run {summary.run_id})", err=True)
     if summary.failed:
         sys.exit(1)
+
+
+@main.command(name="reconcile")
+@db_option
+def reconcile_command(db: str | None) -> None:
+    """Group stored records into measures again (also run after every ingest)."""
+    with open_store(db) as store:
+        click.echo(f"{reconcile(store)} measures")
+
+
+@main.command(name="measures")
+@click.option("--donor", metavar="ISO3", help="Donor code, e.g. JPN, DEU, EU.")
+@click.option("--type", "kind", type=click.Choice(RECORD_TYPES), help="Record type.")
+@click.option("--category", type=click.Choice(CATEGORIES), help="Aid category.")
+@click.option("--since", metavar="DATE", help="On or after this date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="On or before this date.")
+@click.option("--aggregates", is_flag=True, help="Running totals and estimates instead of single measures.")
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
+@format_option
+@db_option
+def measures_command(
+    donor: str | None,
+    kind: str | None,
+    category: str | None,
+    since: str | None,
+    until: str | None,
+    aggregates: bool,
+    limit: int,
+    fmt: str,
+    db: str | None,
+) -> None:
+    """List measures, newest first."""
+    with open_store(db) as store:
+        rows = queries.measures(
+            store,
+            donor=donor,
+            type=kind,
+            category=category,
+            since=since,
+            until=until,
+            aggregate=aggregates,
+            limit=limit,
+        )
+    columns = [
+        "measure_id",
+        "donor",
+        "type",
+        "category",
+        "subtype",
+        "stage",
+        "amount_value",
+        "amount_unit",
+        "value_usd",
+        "date",
+        "period_end",
+        "mentions",
+        "conflicts",
+    ]
+    click.echo(render_rows(rows, fmt=fmt, columns=columns, width=_terminal_width()))
+
+
+@main.command()
+@click.option(
+    "--by",
+    default="donor",
+    show_default=True,
+    metavar="KEYS",
+    help="Comma-separated grouping: donor, type, category, stage, year.",
+)
+@click.option("--currency", type=click.Choice(["USD", "EUR"]), default="USD", show_default=True)
+@click.option("--constant", type=int, metavar="YEAR", help="In constant prices of this base year (USD only).")
+@click.option("--donor", metavar="ISO3", help="Only this donor.")
+@format_option
+@db_option
+def totals(by: str, currency: str, constant: int | None, donor: str | None, fmt: str, db: str | None) -> None:
+    """Sum single measures by group; running totals are shown beside them, never added in."""
+    keys = tuple(k.strip() for k in by.split(",") if k.strip())
+    with open_store(db) as store:
+        result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor)
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=1, default=str))
+        return
+    label = f"total {currency}" + (f" ({constant} prices)" if constant else "")
+    click.echo(
+        render_rows(
+            [{**r, label: r["total"]} for r in result["totals"]],
+            fmt=fmt,
+            columns=[
+                *keys,
+                label,
+                "measures",
+                *(["percent_of_gdp_2021"] if "percent_of_gdp_2021" in (result["totals"] or [{}])[0] else []),
+            ],
+            title="Single measures",
+            width=_terminal_width(),
+        )
+    )
+    if fmt == "table":
+        click.echo(
+            render_rows(
+                result["reported"],
+                fmt=fmt,
+                title="Reported totals (not added in)",
+                columns=[
+                    "donor",
+                    "type",
+                    "amount_value",
+                    "amount_unit",
+                    "value",
+                    "period_start",
+                    "period_end",
+                    "mentions",
+                ],
+                width=_terminal_width(),
+            )
+        )
+
+
+@main.command()
+@click.argument("measure_id")
+@format_option
+@db_option
+def show(measure_id: str, fmt: str, db: str | None) -> None:
+    """One measure: its attributes, every mention with its sentence and source, conflicts."""
+    with open_store(db) as store:
+        found = queries.measure(store, measure_id)
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=1, default=str))
+        return
+    mentions, conflicts = found.pop("mentions"), found.pop("conflicts")
+    provenance = found.pop("provenance")
+    click.echo(render_rows([{"field": k, "value": v} for k, v in found.items()], fmt=fmt, title=measure_id))
+    click.echo(
+        render_rows(
+            mentions,
+            fmt=fmt,
+            title="Mentions",
+            columns=["doc_id", "published", "date", "amount_value", "amount_unit", "evidence_text", "url"],
+            width=_terminal_width(),
+        )
+    )
+    click.echo("attributes from: " + ", ".join(f"{k} <- {v}" for k, v in provenance.items()))
+    for conflict in conflicts:
+        values = "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in conflict["values"])
+        click.echo(f"CONFLICT {conflict['field']}: {values}")
+
+
+@main.command(name="conflicts")
+@format_option
+@db_option
+def conflicts_command(fmt: str, db: str | None) -> None:
+    """Measures whose sources disagree on a figure, with every value and its source."""
+    with open_store(db) as store:
+        rows = queries.conflicts(store)
+    for row in rows:
+        row["values"] = "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in row["values"])
+    click.echo(
+        render_rows(
+            rows,
+            fmt=fmt,
+            columns=["measure_id", "donor", "type", "date", "field", "values"],
+            width=_terminal_width(),
+        )
+    )
+
+
+@main.command()
+@click.option("--donor", metavar="ISO3", required=True, help="Donor code, e.g. JPN.")
+@format_option
+@db_option
+def timeline(donor: str, fmt: str, db: str | None) -> None:
+    """A donor's measures in date order (running totals marked)."""
+    with open_store(db) as store:
+        rows = queries.timeline(store, donor=donor)
+    click.echo(
+        render_rows(
+            rows,
+            fmt=fmt,
+            columns=[
+                "when_",
+                "type",
+                "category",
+                "subtype",
+                "stage",
+                "aggregate",
+                "amount_value",
+                "amount_unit",
+                "value_usd",
+                "mentions",
+                "measure_id",
+            ],
+            width=_terminal_width(),
+        )
+    )
+
+
+@main.command(name="failures")
+@click.option("--run", "run_id", metavar="RUN", help="Only this run.")
+@format_option
+@db_option
+def failures_command(run_id: str | None, fmt: str, db: str | None) -> None:
+    """Documents that could not be read or processed, with the cause."""
+    with open_store(db) as store:
+        rows = queries.failures(store, run_id=run_id)
+    click.echo(
+        render_rows(
+            rows, fmt=fmt, columns=["at", "run_id", "source", "error", "message"], width=_terminal_width()
+        )
+    )
+
+
+@main.command(name="export")
+@click.option("--what", type=click.Choice(WHAT), default="measures", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@db_option
+def export_command(what: str, fmt: str, output: Path, db: str | None) -> None:
+    """Export measures, records or documents, with evidence and sources."""
+    with open_store(db) as store:
+        count = export(store, what=what, fmt=fmt, path=output)
+    click.echo(f"{count} {what} written to {output}", err=True)
+
+
+@main.command()
+@click.option("--db", "db", metavar="URL", help="Build the demo database here (default: a temporary file).")
+@click.option(
+    "--donor", default="JPN", show_default=True, metavar="ISO3", help="The donor whose profile to print."
+)
+@click.option("--width", type=int, default=None, help="Table width in characters (default: terminal).")
+def demo(db: str | None, donor: str, width: int | None) -> None:
+    """Build a database from the bundled example documents and print a donor's profile."""
+    examples = Path(str(resources.files("aidtrace") / "examples"))
+    width = width or _terminal_width()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = db or f"sqlite:///{Path(tmp) / 'demo.db'}"
+        with open_store(url) as store:
+            summary = pipeline.ingest([examples], store, manifest=examples / "manifest.jsonl")
+            measures = reconcile(store)
+            click.echo(_summary_line(summary, None) + f"; {measures} measures")
+            for line in profile(store, donor, width=width):
+                click.echo(line)
+    if summary.failed:
+        sys.exit(1)
+
+
+def profile(store: Store, donor: str, *, width: int) -> list[str]:
+    """A donor's profile: totals by type, category and year in USD and EUR, reported totals,
+    the timeline and conflicts."""
+    out = [f"\n{donor}: support measures reconciled from the bundled sources\n"]
+    for keys in (("type",), ("category",), ("year",)):
+        usd = queries.totals(store, by=keys, currency="USD", donor=donor)
+        eur = {
+            tuple(r[k] for k in keys): r["total"]
+            for r in queries.totals(store, by=keys, currency="EUR", donor=donor)["totals"]
+        }
+        rows = [
+            {**r, "total_usd": r["total"], "total_eur": eur.get(tuple(r[k] for k in keys))}
+            for r in usd["totals"]
+        ]
+        out.append(
+            render_rows(
+                rows,
+                fmt="table",
+                columns=[*keys, "total_usd", "total_eur", "measures"],
+                title=f"Single measures by {keys[0]} (running totals not added in)",
+                width=width,
+            )
+        )
+    reported = queries.totals(store, by=("donor",), currency="USD", donor=donor)["reported"]
+    out.append(
+        render_rows(
+            reported,
+            fmt="table",
+            title="Reported totals and estimates, beside the computed ones",
+            columns=["amount_value", "amount_unit", "value", "period_start", "period_end", "mentions"],
+            width=width,
+        )
+    )
+    out.append(
+        render_rows(
+            queries.timeline(store, donor=donor),
+            fmt="table",
+            title="Timeline",
+            width=width,
+            columns=[
+                "when_",
+                "type",
+                "subtype",
+                "stage",
+                "aggregate",
+                "amount_value",
+                "amount_unit",
+                "mentions",
+            ],
+        )
+    )
+    rows = [r for r in queries.conflicts(store) if r["donor"] == donor.upper()]
+    for row in rows:
+        row["values"] = "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in row["values"])
+    out.append(
+        render_rows(
+            rows,
+            fmt="table",
+            title="Conflicts between sources",
+            width=width,
+            columns=["measure_id", "type", "date", "field", "values"],
+        )
+    )
+    return out
+
+
+class _Progress:
+    """A progress bar on stderr for long runs on a terminal; silent otherwise."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self._bar = None
+        if not quiet and total >= PROGRESS_THRESHOLD and sys.stderr.isatty():
+            self._bar = click.progressbar(length=total, file=sys.stderr, label="ingesting", show_pos=True)
+            self._bar.__enter__()
+
+    def step(self, _result: DocumentResult) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 def _terminal_width() -> int:

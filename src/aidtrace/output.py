@@ -126,3 +126,42 @@ def render_table(records: list[Record], *, width: int | None = None) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=width or 160, force_terminal=False, no_color=True).print(table)
     return buffer.getvalue()
+
+
+ROW_FORMATS = ("table", "json", "csv")
+
+
+def render_rows(
+    rows: list[dict[str, Any]],
+    *,
+    fmt: str,
+    columns: list[str] | None = None,
+    title: str | None = None,
+    width: int = 160,
+) -> str:
+    """Rows of a query as a table, JSON or CSV; `columns` picks and orders table/CSV columns."""
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1, default=str)
+    columns = columns or list(dict.fromkeys(key for row in rows for key in row))
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()
+    table = Table(title=title, header_style="bold", title_justify="left")
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(_text(row.get(column)) for column in columns))
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, force_terminal=False, no_color=True).print(table)
+    return buffer.getvalue()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+    return str(value)

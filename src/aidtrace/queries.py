@@ -172,7 +172,9 @@ def totals(
         raise InvalidRequest("constant prices use the US GDP deflator: ask for them in USD")
     column = "value_usd" if currency == "USD" else "value_eur"
     keys = ", ".join(by)
-    where, params = _filters(donor=donor, type=type, aggregate=False)
+    # money totals are support given: aid unless another type is asked for (the value of
+    # frozen assets is not support, and adding it to aid would mislead)
+    where, params = _filters(donor=donor, type=type or "aid", aggregate=False)
     money = f"{where} {'AND' if where else 'WHERE'} {column} IS NOT NULL"
     if constant is None:
         summed = store.query(
@@ -185,7 +187,7 @@ def totals(
         for row in summed:
             share = share_of_gdp(row["total"], row["donor"])
             row["percent_of_gdp_2021"] = round(share, 4) if share is not None else None
-    reported_where, reported_params = _filters(donor=donor, type=type, aggregate=True)
+    reported_where, reported_params = _filters(donor=donor, type=type or "aid", aggregate=True)
     reported = store.query(
         f"""SELECT measure_id, donor, type, category, amount_value, amount_unit, amount_approx, {column} AS value,
                    period_start, period_end, mentions FROM measures{reported_where}

@@ -195,13 +195,12 @@ def _amounts_agree(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
         tolerance = HEDGED  # two currencies: rates and roundings differ
     else:
         return False
-    return abs(x - y) <= tolerance * max(abs(x), abs(y))
+    return bool(abs(x - y) <= tolerance * max(abs(x), abs(y)))
 
 
 def _exact(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a["amount_unit"] == b["amount_unit"] and abs(a["amount_value"] - b["amount_value"]) <= 1e-9 * max(
-        a["amount_value"], b["amount_value"]
-    )
+    x, y = float(a["amount_value"]), float(b["amount_value"])
+    return bool(a["amount_unit"] == b["amount_unit"] and abs(x - y) <= 1e-9 * max(x, y))
 
 
 def _dates_agree(x: str | None, y: str | None, *, exact_amounts: bool) -> bool:

@@ -96,3 +96,37 @@ def test_dev_articles_are_not_copied_into_the_repository(shared):
     }
     for article in (shared / "corpus" / "dev" / "docs").glob("*.txt"):
         assert article.read_text(encoding="utf-8")[:200] not in ours, article.name
+
+
+def test_reconciliation_does_not_fall_below_floors(shared, tmp_path):
+    """Dev, own and fresh sets ingested together (as the maintainers do), link F1 per set."""
+    from aidtrace.pipeline import ingest
+    from aidtrace.queries import record_dicts
+    from aidtrace.reconcile import reconcile
+    from aidtrace.store import open_store
+
+    corpora = {"dev": shared / "corpus" / "dev", "own": HERE / "own", "fresh": HERE / "fresh"}
+    with open_store(f"sqlite:///{tmp_path / 'all.db'}") as store:
+        for corpus in corpora.values():
+            ingest([corpus / "docs"], store, manifest=corpus / "manifest.jsonl")
+        reconcile(store)
+        records = record_dicts(store)
+    pred = tmp_path / "records.jsonl"
+    pred.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(
+        "aidtrace_score_measures", shared / "eval" / "score_measures.py"
+    )
+    assert spec
+    assert spec.loader
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    for name, corpus in corpora.items():
+        docs = scorer.load_corpus(corpus)
+        preds = scorer.load_predictions(pred)
+        pairs = [
+            (golds[j]["measure"], str(preds[doc_id][i].get("measure_id")))
+            for doc_id, (text, golds) in docs.items()
+            for i, j in scorer.max_matching(preds.get(doc_id, []), golds, text)
+        ]
+        _precision, _recall, f1, _gold, _pred = scorer.pairwise(pairs)
+        assert f1 >= FLOORS[name]["reconcile_links_f1"] - EPSILON, (name, f1)

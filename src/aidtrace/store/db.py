@@ -49,7 +49,11 @@ def default_url() -> str:
 def open_store(url: str | None = None) -> Store:
     """Open (creating and migrating if needed) the store at `url`."""
     store = Store(url or default_url())
-    store.migrate()
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
     return store
 
 

@@ -1,0 +1,180 @@
+"""Exports. In: the store. Out: measures, records or documents as CSV, XLSX, JSON, JSON Lines
+or Parquet, with evidence and sources, written to a temporary file and moved into place.
+
+Records in JSON Lines are the contract's record format plus `measure_id`; measures carry
+`mentions: [{doc_id, start, end}]`. Tabular formats (CSV, XLSX, Parquet) flatten nested
+fields: amount_value/unit/approx, period_start/end, evidence_start/end/text, and lists as
+JSON text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aidtrace.errors import InvalidRequest
+from aidtrace.queries import record_dicts
+from aidtrace.store import Store
+
+WHAT = ("measures", "records", "documents")
+FORMATS = ("csv", "xlsx", "json", "jsonl", "parquet")
+Row = dict[str, Any]
+
+
+def export(store: Store, *, what: str, fmt: str, path: Path) -> int:
+    """Write `what` in `fmt` to `path` atomically; returns the number of rows written."""
+    if what not in WHAT:
+        raise InvalidRequest(f"cannot export {what!r}; choose one of: {', '.join(WHAT)}")
+    if fmt not in FORMATS:
+        raise InvalidRequest(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    rows = _LOADERS[what](store)
+    writer = _WRITERS[fmt]
+    _write_atomically(path, lambda tmp: writer(rows, tmp))
+    return len(rows)
+
+
+def _measures(store: Store) -> list[Row]:
+    mentions: dict[str, list[Row]] = {}
+    for link in store.query(
+        """SELECT mr.measure_id, r.doc_id, r.evidence_start, r.evidence_end, r.evidence_text, d.url, d.publisher
+           FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
+           JOIN documents d ON d.doc_id = r.doc_id ORDER BY r.doc_id, r.position"""
+    ):
+        mentions.setdefault(link["measure_id"], []).append(
+            {
+                "doc_id": link["doc_id"],
+                "start": link["evidence_start"],
+                "end": link["evidence_end"],
+                "text": link["evidence_text"],
+                "url": link["url"],
+                "publisher": link["publisher"],
+            }
+        )
+    rows = store.query("SELECT * FROM measures ORDER BY donor, COALESCE(date, period_end), measure_id")
+    for row in rows:
+        row["aggregate"] = bool(row["aggregate"])
+        row["amount_approx"] = None if row["amount_approx"] is None else bool(row["amount_approx"])
+        row["provenance"] = json.loads(row["provenance"])
+        row["mentions"] = mentions.get(row["measure_id"], [])
+    return rows
+
+
+def _records(store: Store) -> list[Row]:
+    return record_dicts(store)
+
+
+def _documents(store: Store) -> list[Row]:
+    return store.query(
+        """SELECT doc_id, title, publisher, url, published, source, format, status, content_hash, updated_at,
+                  text FROM documents ORDER BY doc_id"""
+    )
+
+
+_LOADERS: dict[str, Callable[[Store], list[Row]]] = {
+    "measures": _measures,
+    "records": _records,
+    "documents": _documents,
+}
+
+
+def flatten(row: Row) -> Row:
+    """Nested values as flat columns for tables: a.b -> a_b, lists and dicts as JSON text."""
+    flat: Row = {}
+    for key, value in row.items():
+        if isinstance(value, dict) and key in ("amount", "evidence", "fx"):
+            for sub, inner in value.items():
+                flat[f"{key}_{sub}"] = inner
+        elif key == "amount" and value is None:
+            flat.update(amount_value=None, amount_unit=None, amount_approx=None)
+        elif key == "period":
+            flat["period_start"], flat["period_end"] = value if value else (None, None)
+        elif isinstance(value, list | dict):
+            flat[key] = json.dumps(value, ensure_ascii=False)
+        else:
+            flat[key] = value
+    return flat
+
+
+def _columns(rows: list[Row]) -> list[str]:
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+def _write_jsonl(rows: list[Row], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _write_json(rows: list[Row], path: Path) -> None:
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _write_csv(rows: list[Row], path: Path) -> None:
+    flat = [flatten(row) for row in rows]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=_columns(flat) or ["empty"])
+        writer.writeheader()
+        writer.writerows(flat)
+
+
+def _write_xlsx(rows: list[Row], path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    flat = [flatten(row) for row in rows]
+    columns = _columns(flat)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "aidtrace"
+    sheet.append([column.replace("_", " ") for column in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in flat:
+        sheet.append([row.get(column) for column in columns])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                cell.data_type = "s"  # text from documents is never a formula
+                cell.quotePrefix = True
+    sheet.freeze_panes = "B2"  # header row and the id column stay in view
+    for index, column in enumerate(columns, 1):
+        width = min(60, max(10, len(column) + 2))
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    book.save(path)
+
+
+def _write_parquet(rows: list[Row], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    flat = [flatten(row) for row in rows]
+    columns = _columns(flat)
+    table = (
+        pa.table({column: [row.get(column) for row in flat] for column in columns}) if flat else pa.table({})
+    )
+    pq.write_table(table, path)
+
+
+_WRITERS: dict[str, Callable[[list[Row], Path], None]] = {
+    "jsonl": _write_jsonl,
+    "json": _write_json,
+    "csv": _write_csv,
+    "xlsx": _write_xlsx,
+    "parquet": _write_parquet,
+}
+
+
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(temp))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,93 @@
+"""The tracker's CLI end to end on a temporary SQLite database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aidtrace.cli import main
+
+
+@pytest.fixture
+def db(tmp_path: Path, examples: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = CliRunner().invoke(main, ["ingest", str(examples), "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "26 documents" in result.stderr
+    assert "measures" in result.stderr
+    return url
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_reingest_reports_everything_unchanged(db: str, examples: Path):
+    result = run("ingest", str(examples), "--db", db)
+    assert result.exit_code == 0
+    assert "26 unchanged" in result.stderr
+
+
+def test_measures_filter_and_show_one_with_its_sources(db: str):
+    result = run("measures", "--donor", "JPN", "--type", "aid", "--format", "json", "--db", db)
+    rows = json.loads(result.stdout)
+    assert rows
+    assert all(r["donor"] == "JPN" and r["type"] == "aid" and not r["aggregate"] for r in rows)
+    shown = json.loads(run("show", rows[0]["measure_id"], "--format", "json", "--db", db).stdout)
+    assert shown["measure_id"] == rows[0]["measure_id"]
+    assert shown["mentions"]
+    assert all(m["evidence_text"] and m["doc_id"] for m in shown["mentions"])
+
+
+def test_show_an_unknown_measure_says_what_to_do(db: str):
+    result = run("show", "m000", "--db", db)
+    assert result.exit_code == 1
+    assert "no measure 'm000'; list them with 'aidtrace measures'" in result.stderr
+
+
+def test_totals_by_donor_and_year_with_reported_totals_apart(db: str):
+    result = json.loads(
+        run("totals", "--by", "donor,year", "--currency", "EUR", "--format", "json", "--db", db).stdout
+    )
+    assert result["totals"]
+    assert all({"donor", "year", "total", "measures"} <= set(r) for r in result["totals"])
+    assert all(r["type"] == "aid" for r in result["reported"])
+    constant = json.loads(
+        run("totals", "--constant", "2021", "--donor", "JPN", "--format", "json", "--db", db).stdout
+    )
+    assert constant["totals"][0]["donor"] == "JPN"
+
+
+def test_timeline_conflicts_and_failures_render(db: str):
+    assert "aid" in run("timeline", "--donor", "JPN", "--db", db).stdout
+    assert run("conflicts", "--db", db).exit_code == 0
+    assert run("failures", "--db", db).exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "jsonl", "parquet"])
+def test_export_every_format(db: str, tmp_path: Path, fmt: str):
+    out = tmp_path / f"measures.{fmt}"
+    result = run("export", "--what", "measures", "--format", fmt, "-o", str(out), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+    assert "measures written to" in result.stderr
+
+
+def test_an_unsupported_database_url_is_a_clear_error():
+    result = run("measures", "--db", "mysql://x")
+    assert result.exit_code == 1
+    assert "unsupported database URL 'mysql://x'" in result.stderr
+
+
+def test_ingest_records_bad_documents_and_fails(tmp_path: Path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'bad.db'}"
+    result = run("ingest", str(folder), "--db", url)
+    assert result.exit_code == 1
+    assert "the file is empty" in result.stderr
+    assert "the file is empty" in run("failures", "--db", url, "--format", "csv").stdout
