@@ -55,7 +55,7 @@ def _measures(store: Store) -> list[Row]:
                 "publisher": link["publisher"],
             }
         )
-    rows = store.query("SELECT * FROM measures ORDER BY donor, COALESCE(date, period_end), measure_id")
+    rows = store.query("SELECT * FROM measures ORDER BY donor, sort_date, measure_id")
     for row in rows:
         row["aggregate"] = bool(row["aggregate"])
         row["amount_approx"] = None if row["amount_approx"] is None else bool(row["amount_approx"])

@@ -84,7 +84,7 @@ def measures(
     where, params = _filters(
         donor=donor, type=type, category=category, since=since, until=until, aggregate=aggregate
     )
-    sql = f"SELECT * FROM measures{where} ORDER BY COALESCE(date, period_end) DESC, measure_id"
+    sql = f"SELECT * FROM measures{where} ORDER BY sort_date DESC, measure_id"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
@@ -105,10 +105,10 @@ def _filters(**given: Any) -> tuple[str, list[Any]]:
         clauses.append("category = ?")
         params.append(given["category"])
     if given.get("since"):
-        clauses.append("COALESCE(date, period_end) >= ?")
+        clauses.append("sort_date >= ?")
         params.append(given["since"])
     if given.get("until"):
-        clauses.append("COALESCE(date, period_end) <= ?")
+        clauses.append("sort_date <= ?")
         params.append(given["until"] + "~")  # "2024" includes "2024-12-31"
     if given.get("aggregate") is not None:
         clauses.append("aggregate = ?")
@@ -175,14 +175,16 @@ def totals(
     # money totals are support given: aid unless another type is asked for (the value of
     # frozen assets is not support, and adding it to aid would mislead)
     where, params = _filters(donor=donor, type=type or "aid", aggregate=False)
-    money = f"{where} {'AND' if where else 'WHERE'} {column} IS NOT NULL"
+    priced = f"{where} {'AND' if where else 'WHERE'} {column} IS NOT NULL"
+    # read from the rollup reconcile keeps, not from every measure: fast at millions of rows
     if constant is None:
         summed = store.query(
-            f"SELECT {keys}, SUM({column}) AS total, COUNT(*) AS measures FROM measures{money} GROUP BY {keys} ORDER BY total DESC",
+            f"""SELECT {keys}, SUM({column}) AS total, SUM(priced) AS measures FROM measure_rollup{priced}
+                GROUP BY {keys} ORDER BY total DESC""",
             params,
         )
     else:
-        summed = _constant_totals(store, by, column, money, params, constant)
+        summed = _constant_totals(store, by, priced, params, constant)
     if "donor" in by and currency == "USD" and constant is None:
         for row in summed:
             share = share_of_gdp(row["total"], row["donor"])
@@ -198,11 +200,13 @@ def totals(
 
 
 def _constant_totals(
-    store: Store, by: tuple[str, ...], column: str, where: str, params: list[Any], base_year: int
+    store: Store, by: tuple[str, ...], where: str, params: list[Any], base_year: int
 ) -> list[Row]:
-    """Sums in prices of `base_year`: each measure deflated from its own year (USD deflator)."""
+    """Sums in prices of `base_year`: each year's USD deflated with the US GDP deflator."""
+    keys = ", ".join(by)
     rows = store.query(
-        f"SELECT {', '.join(by)}, year, value_usd, {column} AS value FROM measures{where}", params
+        f"SELECT {keys}, year, SUM(value_usd) AS value, SUM(priced) AS n FROM measure_rollup{where} GROUP BY {keys}, year",
+        params,
     )
     grouped: dict[tuple[Any, ...], Row] = {}
     for row in rows:
@@ -212,19 +216,19 @@ def _constant_totals(
         )
         deflated = to_constant(row["value"], row["year"], base_year) if row["year"] else None
         if deflated is None:
-            entry["undeflated"] += 1
+            entry["undeflated"] += row["n"]  # no year or no index: left out, and counted
             continue
         entry["total"] += deflated
-        entry["measures"] += 1
+        entry["measures"] += row["n"]
     return sorted(grouped.values(), key=lambda r: -r["total"])
 
 
 def timeline(store: Store, *, donor: str) -> list[Row]:
     """Every measure of a donor in date order, running totals included and marked."""
     return store.query(
-        """SELECT measure_id, COALESCE(date, period_end) AS when_, type, category, subtype, stage, aggregate,
+        """SELECT measure_id, sort_date AS when_, type, category, subtype, stage, aggregate,
                   amount_value, amount_unit, amount_approx, value_usd, value_eur, mentions, conflicts
-           FROM measures WHERE donor = ? ORDER BY COALESCE(date, period_end), measure_id""",
+           FROM measures WHERE donor = ? ORDER BY sort_date, measure_id""",
         (donor.upper(),),
     )
 

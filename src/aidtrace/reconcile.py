@@ -292,6 +292,7 @@ def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, st
         "mentions": len(mentions),
         "conflicts": int(cluster.conflict),
         "provenance": json.dumps(provenance, sort_keys=True),
+        "sort_date": dated or (period_from["period_end"] if period_from else None),
     }
     conflicts = _conflicts(measure_id, mentions) if cluster.conflict else []
     measure["conflicts"] = len(conflicts)

@@ -137,3 +137,37 @@ def test_stores_are_interchangeable(tmp_path: Path, store: Store):
     with open_store(f"sqlite:///{tmp_path / 'other.db'}") as other:
         pipeline.ingest([tmp_path / "copy"], other)
         assert [r["amount"] for r in record_dicts(other)] == [r["amount"] for r in record_dicts(store)]
+
+
+def test_a_version_1_database_migrates_forward_keeping_its_data(store: Store):
+    from aidtrace.store.db import _migrations, _statements
+
+    with store.transaction():  # rebuild the database as version 1 held it
+        for table in (
+            "measure_rollup",
+            "measure_records",
+            "conflicts",
+            "measures",
+            "records",
+            "failures",
+            "documents",
+            "runs",
+            "schema_migrations",
+        ):
+            store.execute(f"DROP TABLE IF EXISTS {table}")
+        store.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        version, name, sql = _migrations()[0]
+        for statement in _statements(sql):
+            store.execute(statement)
+        store.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, "then"))
+        store.execute(
+            "INSERT INTO documents (doc_id, content_hash, text, format, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            ("kept", "h", "text", "text", "stored", "then"),
+        )
+    assert store.schema_version() == 1
+    store.migrate()
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.scalar("SELECT text FROM documents WHERE doc_id = 'kept'") == "text"
+    assert store.scalar("SELECT COUNT(*) FROM measure_rollup") == 0

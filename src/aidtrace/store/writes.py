@@ -248,3 +248,11 @@ def replace_measures(
             "INSERT INTO conflicts (conflict_id, measure_id, field, details) VALUES (?, ?, ?, ?)",
             list(conflicts),
         )
+        store.execute("DELETE FROM measure_rollup")
+        store.execute(
+            """INSERT INTO measure_rollup (donor, type, category, stage, year, aggregate, measures, value_usd,
+                   value_eur, priced)
+               SELECT donor, type, category, stage, year, aggregate, COUNT(*), SUM(value_usd), SUM(value_eur),
+                   COUNT(value_usd)
+               FROM measures GROUP BY donor, type, category, stage, year, aggregate"""
+        )
