@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,8 +40,9 @@ HEDGED = 0.12
 NEAR_DAYS = 45
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Cluster:
+    position: int  # its place in the group's list of measures
     mentions: list[dict[str, Any]] = field(default_factory=list)
     conflict: bool = False
 
@@ -75,33 +77,92 @@ def build_measures(
 
 def _cluster(group: list[dict[str, Any]]) -> list[_Cluster]:
     clusters: list[_Cluster] = []
+    index = _Index()
     undated: list[dict[str, Any]] = []
     for row in sorted(group, key=_information, reverse=True):
         if not (row["date"] or row["period_end"]):
             undated.append(row)
             continue
-        fits = [c for c in clusters if all(_agree(row, m) for m in c.mentions)]
-        clash = [c for c in clusters if all(_same_act(row, m) for m in c.mentions)] if not fits else []
+        candidates = [clusters[i] for i in index.candidates(row)]
+        fits = [c for c in candidates if all(_agree(row, m) for m in c.mentions)]
+        clash = [c for c in candidates if all(_same_act(row, m) for m in c.mentions)] if not fits else []
         if fits:
-            fits[0].mentions.append(row)
+            target = fits[0]
         elif clash:
-            clash[0].mentions.append(row)
-            clash[0].conflict = True
+            target = clash[0]
+            target.conflict = True
         else:
-            clusters.append(_Cluster([row]))
+            target = _Cluster(len(clusters))
+            clusters.append(target)
+        target.mentions.append(row)
+        index.add(row, target.position)
     # an undated mention joins the measure it fits that its own document can be reporting:
     # dated on or before the document's publication, the most recent of them when it states
     # a figure or an agreement; otherwise only a measure that is the single one it fits
     for row in undated:
-        fits = [c for c in clusters if all(_agree(row, m) for m in c.mentions)]
+        pool = index.candidates(row) if row["amount_value"] is not None else range(len(clusters))
+        fits = [clusters[i] for i in pool if all(_agree(row, m) for m in clusters[i].mentions)]
         known = [c for c in fits if _reportable(c, row["published"])]
         if len(fits) == 1:
-            fits[0].mentions.append(row)
+            target = fits[0]
         elif known and (row["amount_value"] is not None or row["type"] == "agreement"):
-            max(known, key=lambda c: _earliest(c) or "").mentions.append(row)
+            target = max(known, key=lambda c: _earliest(c) or "")
         else:
-            clusters.append(_Cluster([row]))
+            target = _Cluster(len(clusters))
+            clusters.append(target)
+        target.mentions.append(row)
+        index.add(row, target.position)
     return clusters
+
+
+class _Index:
+    """Blocking: which measures a mention could agree with, so that reconciling millions of
+    records compares each only with measures of a similar amount or a nearby year."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+
+    def add(self, row: dict[str, Any], cluster: int) -> None:
+        for key in self._row_keys(row):
+            self._keys[key].add(cluster)
+
+    def candidates(self, row: dict[str, Any]) -> list[int]:
+        found: set[int] = set()
+        bucket = _bucket(row)
+        if bucket is not None:
+            for near in (bucket - 1, bucket, bucket + 1):
+                found.update(
+                    self._keys.get(
+                        ("amount", row["amount_unit"] if row["value_usd"] is None else "USD", near), ()
+                    )
+                )
+        when = row["date"] or row["period_end"]
+        if when:
+            year = int(when[:4])
+            for near in (year - 1, year, year + 1):
+                found.update(self._keys.get(("year", near), ()))
+        return sorted(found)
+
+    @staticmethod
+    def _row_keys(row: dict[str, Any]) -> list[tuple[Any, ...]]:
+        keys: list[tuple[Any, ...]] = []
+        bucket = _bucket(row)
+        if bucket is not None:
+            keys.append(("amount", row["amount_unit"] if row["value_usd"] is None else "USD", bucket))
+            if row["value_usd"] is not None:
+                keys.append(("amount", row["amount_unit"], _bucket(row, raw=True)))
+        when = row["date"] or row["period_end"]
+        if when:
+            keys.append(("year", int(when[:4])))
+        return keys
+
+
+def _bucket(row: dict[str, Any], *, raw: bool = False) -> int | None:
+    """A log-scale bucket of the amount (about 15% wide): agreeing figures share or neighbour one."""
+    value = row["amount_value"] if raw or row["value_usd"] is None else row["value_usd"]
+    if value is None or value <= 0:
+        return None
+    return math.floor(math.log(value) / 0.14)
 
 
 def _reportable(cluster: _Cluster, published: str | None) -> bool:
