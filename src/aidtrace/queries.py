@@ -84,7 +84,7 @@ def measures(
     where, params = _filters(
         donor=donor, type=type, category=category, since=since, until=until, aggregate=aggregate
     )
-    sql = f"SELECT * FROM measures{where} ORDER BY sort_date DESC, measure_id"
+    sql = f"SELECT * FROM measures{where} ORDER BY sort_date DESC, measure_id DESC"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]

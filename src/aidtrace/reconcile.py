@@ -116,8 +116,10 @@ def _cluster(group: list[dict[str, Any]]) -> list[_Cluster]:
 
 
 class _Index:
-    """Blocking: which measures a mention could agree with, so that reconciling millions of
-    records compares each only with measures of a similar amount or a nearby year."""
+    """Blocking: the measures a mention could agree with, so that reconciling millions of
+    records compares each only with measures of a similar amount (figures must agree) or,
+    for mentions without figures, of a nearby month (or the same year when a date is only a
+    year)."""
 
     def __init__(self) -> None:
         self._keys: dict[tuple[Any, ...], set[int]] = defaultdict(set)
@@ -127,20 +129,25 @@ class _Index:
             self._keys[key].add(cluster)
 
     def candidates(self, row: dict[str, Any]) -> list[int]:
-        found: set[int] = set()
+        keys: list[tuple[Any, ...]] = []
         bucket = _bucket(row)
         if bucket is not None:
-            for near in (bucket - 1, bucket, bucket + 1):
-                found.update(
-                    self._keys.get(
-                        ("amount", row["amount_unit"] if row["value_usd"] is None else "USD", near), ()
-                    )
-                )
+            unit = row["amount_unit"] if row["value_usd"] is None else "USD"
+            keys += [("amount", unit, near) for near in (bucket - 1, bucket, bucket + 1)]
         when = row["date"] or row["period_end"]
-        if when:
-            year = int(when[:4])
-            for near in (year - 1, year, year + 1):
-                found.update(self._keys.get(("year", near), ()))
+        if when and bucket is not None:
+            # a figure agrees only with an agreeing figure, or with a figureless mention of the
+            # same day; a conflict needs the same day or month
+            keys += [("day", when), ("month", _month(when))] if len(when) >= 7 else []
+        elif when and len(when) >= 7:
+            month = _month(when)
+            keys += [("month", near) for near in range(month - 2, month + 3)]
+            keys += [("year-only", int(when[:4])), ("year-only", int(when[:4]) + 1)]
+        elif when:
+            keys += [("year", int(when[:4])), ("year", int(when[:4]) - 1)]
+        found: set[int] = set()
+        for key in keys:
+            found.update(self._keys.get(key, ()))
         return sorted(found)
 
     @staticmethod
@@ -154,7 +161,15 @@ class _Index:
         when = row["date"] or row["period_end"]
         if when:
             keys.append(("year", int(when[:4])))
+            if len(when) >= 7:
+                keys += [("month", _month(when)), ("day", when)]
+            else:
+                keys.append(("year-only", int(when[:4])))
         return keys
+
+
+def _month(when: str) -> int:
+    return int(when[:4]) * 12 + int(when[5:7]) - 1
 
 
 def _bucket(row: dict[str, Any], *, raw: bool = False) -> int | None:
