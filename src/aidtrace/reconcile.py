@@ -130,16 +130,22 @@ class _Index:
 
     def candidates(self, row: dict[str, Any]) -> list[int]:
         keys: list[tuple[Any, ...]] = []
-        bucket = _bucket(row)
-        if bucket is not None:
-            unit = row["amount_unit"] if row["value_usd"] is None else "USD"
-            keys += [("amount", unit, near) for near in (bucket - 1, bucket, bucket + 1)]
         when = row["date"] or row["period_end"]
-        if when and bucket is not None:
-            # a figure agrees only with an agreeing figure, or with a figureless mention of the
-            # same day; a conflict needs the same day or month
+        for unit, bucket in _buckets(row):
+            near = (bucket - 1, bucket, bucket + 1)
+            if not when or row["aggregate"]:  # undated, or a running total: any agreeing figure
+                keys += [("a", unit, b) for b in near]
+            elif len(when) >= 7:  # agreeing figure and date: within two months, or the year it covers
+                month, year = _month(when), int(when[:4])
+                keys += [("am", unit, b, m) for b in near for m in range(month - 2, month + 3)]
+                keys += [("ayo", unit, b, y) for b in near for y in (year, year + 1)]
+            else:  # a year only: any date in that year, or late in the year before
+                year = int(when[:4])
+                keys += [("ay", unit, b, y) for b in near for y in (year, year - 1)]
+                keys += [("ayo", unit, b, year) for b in near]
+        if when and keys:
             keys += [("day", when), ("month", _month(when))] if len(when) >= 7 else []
-        elif when and len(when) >= 7:
+        elif when and len(when) >= 7:  # no figure: a nearby month, or a year-only date
             month = _month(when)
             keys += [("month", near) for near in range(month - 2, month + 3)]
             keys += [("year-only", int(when[:4])), ("year-only", int(when[:4]) + 1)]
@@ -153,12 +159,13 @@ class _Index:
     @staticmethod
     def _row_keys(row: dict[str, Any]) -> list[tuple[Any, ...]]:
         keys: list[tuple[Any, ...]] = []
-        bucket = _bucket(row)
-        if bucket is not None:
-            keys.append(("amount", row["amount_unit"] if row["value_usd"] is None else "USD", bucket))
-            if row["value_usd"] is not None:
-                keys.append(("amount", row["amount_unit"], _bucket(row, raw=True)))
         when = row["date"] or row["period_end"]
+        for unit, bucket in _buckets(row):
+            keys.append(("a", unit, bucket))
+            if when and len(when) >= 7:
+                keys += [("am", unit, bucket, _month(when)), ("ay", unit, bucket, int(when[:4]))]
+            elif when:
+                keys.append(("ayo", unit, bucket, int(when[:4])))
         if when:
             keys.append(("year", int(when[:4])))
             if len(when) >= 7:
@@ -166,6 +173,19 @@ class _Index:
             else:
                 keys.append(("year-only", int(when[:4])))
         return keys
+
+
+def _buckets(row: dict[str, Any]) -> list[tuple[str, int]]:
+    """(unit, bucket) pairs a figure is indexed under: its USD value when it converts (for
+    comparisons across currencies) and its value as written (same currency)."""
+    pairs = []
+    usd = _bucket(row)
+    if usd is not None:
+        pairs.append(("USD" if row["value_usd"] is not None else row["amount_unit"], usd))
+    raw = _bucket(row, raw=True)
+    if raw is not None and row["value_usd"] is not None and row["amount_unit"] != "USD":
+        pairs.append((row["amount_unit"], raw))
+    return pairs
 
 
 def _month(when: str) -> int:
