@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -64,6 +65,9 @@ def build_measures(
     """Measures, (measure_id, record_id) links and conflicts for a list of record rows."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
+        row["_items"] = (
+            frozenset(json.loads(row["items"])) if row.get("items") not in (None, "[]") else frozenset()
+        )
         groups[(row["donor"], row["recipient"], row["type"], row["aggregate"])].append(row)
     measures, links, conflicts = [], [], []
     for group in groups.values():
@@ -100,7 +104,10 @@ def _cluster(group: list[dict[str, Any]]) -> list[_Cluster]:
     # dated on or before the document's publication, the most recent of them when it states
     # a figure or an agreement; otherwise only a measure that is the single one it fits
     for row in undated:
-        pool = index.candidates(row) if row["amount_value"] is not None else range(len(clusters))
+        if row["amount_value"] is None and row["type"] not in ("agreement", "diplomacy"):
+            pool: Iterable[int] = ()  # figureless aid, sanctions, refugees need a shared date
+        else:
+            pool = index.candidates(row) if row["amount_value"] is not None else range(len(clusters))
         fits = [clusters[i] for i in pool if all(_agree(row, m) for m in clusters[i].mentions)]
         known = [c for c in fits if _reportable(c, row["published"])]
         if len(fits) == 1:
@@ -250,8 +257,8 @@ def _agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return same_day or (same_month and shared)
 
 
-def _items(row: dict[str, Any]) -> set[str]:
-    return set(json.loads(row["items"])) if row.get("items") else set()
+def _items(row: dict[str, Any]) -> frozenset[str]:
+    return row["_items"]  # type: ignore[no-any-return]
 
 
 def _same_act(a: dict[str, Any], b: dict[str, Any]) -> bool:
