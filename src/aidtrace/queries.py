@@ -161,9 +161,10 @@ def totals(
     constant: int | None = None,
     donor: str | None = None,
     type: str | None = None,
+    reported_limit: int = 100,
 ) -> dict[str, list[Row]]:
     """Sums of single measures (never running totals) grouped by `by`, and beside them the
-    running totals reported for the same groups ("reported" — never added in)."""
+    running totals reported (the latest `reported_limit`, by donor) — never added in."""
     for key in by:
         _check("group", key, GROUPS)
     if currency not in ("USD", "EUR"):
@@ -193,8 +194,8 @@ def totals(
     reported = store.query(
         f"""SELECT measure_id, donor, type, category, amount_value, amount_unit, amount_approx, {column} AS value,
                    period_start, period_end, mentions FROM measures{reported_where}
-            ORDER BY donor, period_end DESC""",
-        reported_params,
+            ORDER BY donor, period_end DESC LIMIT ?""",
+        [*reported_params, reported_limit],
     )
     return {"totals": summed, "reported": reported}
 
