@@ -256,3 +256,8 @@ def replace_measures(
                    COUNT(value_usd)
                FROM measures GROUP BY donor, type, category, stage, year, aggregate"""
         )
+    if store.dialect == "postgresql":
+        # fresh statistics after rewriting every measure, so the planner uses the indexes
+        # (without them a page of measures at offset 5,000 took 224 ms instead of 9)
+        store.execute("ANALYZE measures")
+        store.execute("ANALYZE measure_records")
