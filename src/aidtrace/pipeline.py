@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
@@ -74,27 +75,34 @@ def ingest(
 ) -> RunSummary:
     """Read, extract and store documents; unchanged ones are skipped. See the module docstring."""
     settings = settings or load_settings()
+    metadata = Manifest(manifest)
+    with _stored_run(store, "ingest", settings) as (summary, tag):
+        for path, _folder in find_files(paths):
+            result = _ingest_one(path, store, metadata, settings, tag, summary)
+            summary.add(result)
+            if on_result:
+                on_result(result)
+    return summary
+
+
+@contextmanager
+def _stored_run(store: Store, command: str, settings: Settings) -> Iterator[tuple[RunSummary, str]]:
+    """A row in `runs` for the documents stored inside the block, finished with their counts."""
     tag = f"{settings.extractor} {version('aidtrace')}"
-    run_id = uuid.uuid4().hex[:12]
-    summary = RunSummary(run_id=run_id)
+    summary = RunSummary(run_id=uuid.uuid4().hex[:12])
+    assert summary.run_id is not None
     writes.start_run(
         store,
-        run_id=run_id,
-        command="ingest",
+        run_id=summary.run_id,
+        command=command,
         extractor=settings.extractor,
         version=version("aidtrace"),
         settings=settings.digest(),
     )
-    metadata = Manifest(manifest)
-    for path, _folder in find_files(paths):
-        result = _ingest_one(path, store, metadata, settings, tag, run_id, summary)
-        summary.add(result)
-        if on_result:
-            on_result(result)
+    yield summary, tag
     writes.finish_run(
-        store, run_id, documents=summary.documents, failed=summary.failed, records=summary.records
+        store, summary.run_id, documents=summary.documents, failed=summary.failed, records=summary.records
     )
-    return summary
 
 
 def _ingest_one(
@@ -103,13 +111,33 @@ def _ingest_one(
     metadata: Manifest,
     settings: Settings,
     tag: str,
-    run_id: str,
     summary: RunSummary,
 ) -> DocumentResult:
     try:
         doc = read_document(path, manifest=metadata, settings=settings)
     except InputError as err:
-        return _failed(store, run_id, DocumentResult(source=str(path), failure=failure_for(path, err)))
+        return _failed(store, summary, DocumentResult(source=str(path), failure=failure_for(path, err)))
+    return _store_one(doc, path, store, settings, tag, summary)
+
+
+def ingest_document(doc: Document, store: Store, *, settings: Settings | None = None) -> DocumentResult:
+    """Store and extract one document already read (an upload) as a run of its own."""
+    settings = settings or load_settings()
+    with _stored_run(store, "upload", settings) as (summary, tag):
+        result = _store_one(doc, Path(doc.source or doc.doc_id), store, settings, tag, summary)
+        summary.add(result)
+    return result
+
+
+def _store_one(
+    doc: Document,
+    path: Path,
+    store: Store,
+    settings: Settings,
+    tag: str,
+    summary: RunSummary,
+) -> DocumentResult:
+    run_id = summary.run_id or ""
     digest = writes.content_hash(doc)
     state = writes.document_state(store, doc.doc_id)
     if (
@@ -126,12 +154,12 @@ def _ingest_one(
     except Exception as err:  # noqa: BLE001 - the batch boundary: record the failure, go on
         writes.mark_failed(store, doc.doc_id)
         failure = failure_for(path, err, doc_id=doc.doc_id)
-        return _failed(store, run_id, DocumentResult(source=str(path), doc=doc, failure=failure))
+        return _failed(store, summary, DocumentResult(source=str(path), doc=doc, failure=failure))
     writes.replace_records(store, doc, records, run_id=run_id, extractor=tag)
     return DocumentResult(source=str(path), doc=doc, records=tuple(records))
 
 
-def _failed(store: Store, run_id: str, result: DocumentResult) -> DocumentResult:
+def _failed(store: Store, summary: RunSummary, result: DocumentResult) -> DocumentResult:
     assert result.failure is not None
-    writes.save_failure(store, run_id, result.failure)
+    writes.save_failure(store, summary.run_id or "", result.failure)
     return result

@@ -18,16 +18,68 @@ Row = dict[str, Any]
 GROUPS = ("donor", "type", "category", "stage", "year")
 
 
-def record_dicts(store: Store, *, doc_id: str | None = None) -> list[Row]:
-    """Every record in the contract's shape, plus its measure_id and converted values."""
-    sql = """SELECT r.*, mr.measure_id FROM records r
-             LEFT JOIN measure_records mr ON mr.record_id = r.record_id"""
+NOT_REJECTED = "(r.review_status IS NULL OR r.review_status <> 'rejected')"
+REVIEW_FILTERS = ("unreviewed", "accepted", "corrected", "rejected")
+
+
+def record_dicts(
+    store: Store,
+    *,
+    doc_id: str | None = None,
+    donor: str | None = None,
+    type: str | None = None,
+    review: str | None = None,
+    rejected: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Row]:
+    """Records in the contract's shape, plus measure_id, converted values and review status,
+    with reviewers' corrections applied. Rejected records only when asked for (`rejected`,
+    or `review="rejected"`)."""
+    clauses: list[str] = []
     params: list[Any] = []
     if doc_id is not None:
-        sql += " WHERE r.doc_id = ?"
+        clauses.append("r.doc_id = ?")
         params.append(doc_id)
-    rows = store.query(sql + " ORDER BY r.doc_id, r.position", params)
-    return [contract_record(row) for row in rows]
+    if donor:
+        clauses.append("r.donor = ?")
+        params.append(donor.upper())
+    if type:
+        _check("type", type, RECORD_TYPES)
+        clauses.append("r.type = ?")
+        params.append(type)
+    if review:
+        _check("review", review, REVIEW_FILTERS)
+        clauses.append("r.review_status IS NULL" if review == "unreviewed" else "r.review_status = ?")
+        params += [] if review == "unreviewed" else [review]
+    elif not rejected:
+        clauses.append(NOT_REJECTED)
+    sql = """SELECT r.*, mr.measure_id FROM records r
+             LEFT JOIN measure_records mr ON mr.record_id = r.record_id"""
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY r.doc_id, r.position"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return [contract_record(row) for row in store.query(sql, params)]
+
+
+def record(store: Store, record_id: str) -> Row:
+    """One record (rejected ones too) with its document's metadata and its extracted form."""
+    rows = store.query(
+        """SELECT r.*, mr.measure_id, d.title, d.publisher, d.url, d.published FROM records r
+           JOIN documents d ON d.doc_id = r.doc_id
+           LEFT JOIN measure_records mr ON mr.record_id = r.record_id WHERE r.record_id = ?""",
+        (record_id,),
+    )
+    if not rows:
+        raise NotFound(f"no record {record_id!r}; list records with GET /api/records")
+    row = rows[0]
+    found = contract_record(row)
+    found["extracted"] = json.loads(row["extracted"]) if row["extracted"] else None
+    found["document"] = {k: row[k] for k in ("title", "publisher", "url", "published")}
+    return found
 
 
 def contract_record(row: Row) -> Row:
@@ -56,6 +108,7 @@ def contract_record(row: Row) -> Row:
         "gdp_share": row["gdp_share"],
         "record_id": row["record_id"],
         "measure_id": row.get("measure_id"),
+        "review_status": row.get("review_status"),
         "value_usd": row["value_usd"],
         "value_eur": row["value_eur"],
         "fx": {

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from aidtrace.queries import NOT_REJECTED
 from aidtrace.store import Store
 from aidtrace.store.writes import replace_measures
 
@@ -49,10 +50,11 @@ class _Cluster:
 
 
 def reconcile(store: Store) -> int:
-    """Recompute every measure from the stored records; returns how many measures exist."""
+    """Recompute every measure from the stored records (less those a reviewer rejected);
+    returns how many measures exist."""
     rows = store.query(
-        """SELECT r.*, d.published FROM records r JOIN documents d ON d.doc_id = r.doc_id
-           ORDER BY r.donor, r.type, r.doc_id, r.position"""
+        f"""SELECT r.*, d.published FROM records r JOIN documents d ON d.doc_id = r.doc_id
+            WHERE {NOT_REJECTED} ORDER BY r.donor, r.type, r.doc_id, r.position"""
     )
     measures, links, conflicts = build_measures(rows)
     replace_measures(store, measures, links, conflicts)

@@ -144,6 +144,8 @@ def test_a_version_1_database_migrates_forward_keeping_its_data(store: Store):
 
     with store.transaction():  # rebuild the database as version 1 held it
         for table in (
+            "review_log",
+            "reviews",
             "measure_rollup",
             "measure_records",
             "conflicts",

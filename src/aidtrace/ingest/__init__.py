@@ -8,9 +8,10 @@ Failures never stop a batch: each one comes back as a DocumentResult with its re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from aidtrace.errors import AidtraceError, UnreadableDocument
 from aidtrace.ingest.html import read_html
@@ -42,14 +43,23 @@ def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:
 
 def read_document(path: Path, *, manifest: Manifest, settings: Settings) -> Document:
     """Read one file into a Document, or raise UnreadableDocument saying why."""
+    reader_for(path)  # an unsupported type fails before the file is read
+    return parse_document(read_bytes(path, max_bytes=settings.max_bytes), path, manifest.lookup(path))
+
+
+def reader_for(path: Path) -> Callable[..., Document]:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         supported = ", ".join(sorted(READERS))
         raise UnreadableDocument(
             f"{path}: unsupported file type {path.suffix or '(none)'!r}; aidtrace reads {supported}"
         )
-    data = read_bytes(path, max_bytes=settings.max_bytes)
-    meta = manifest.lookup(path)
+    return reader
+
+
+def parse_document(data: bytes, path: Path, meta: dict[str, Any]) -> Document:
+    """A Document from a file's bytes (read from disk or uploaded) and its metadata."""
+    reader = reader_for(path)
     doc_id = meta.get("doc_id") or path.stem
     doc = reader(data, path=path, doc_id=str(doc_id))
     if not doc.text.strip():

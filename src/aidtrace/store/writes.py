@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from aidtrace.errors import InvalidRequest
 from aidtrace.model import Document, Failure, Record
 from aidtrace.money import convert, date_for_rate
+from aidtrace.review import apply_changes
 from aidtrace.store.db import Row, Store
 
 
@@ -36,6 +39,22 @@ def record_id(record: Record, position: int) -> str:
         ]
     )
     return "r" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def record_keys(records: Sequence[Record]) -> list[str]:
+    """The key each record's review is kept under: what the record says and where, without
+    its position or attributes a reviewer corrects, so that it survives re-extraction. A
+    sentence that yields two identical records gives them keys "k..." and "k...-2"."""
+    keys, seen = [], Counter[str]()
+    for record in records:
+        amount = (record.amount.value, record.amount.unit) if record.amount else None
+        base = json.dumps(
+            [record.doc_id, record.type, record.donor, record.recipient, record.evidence.text, amount]
+        )
+        key = "k" + hashlib.sha256(base.encode("utf-8")).hexdigest()[:20]
+        seen[key] += 1
+        keys.append(key if seen[key] == 1 else f"{key}-{seen[key]}")
+    return keys
 
 
 def start_run(
@@ -91,9 +110,17 @@ def save_document(store: Store, doc: Document, *, digest: str, run_id: str) -> N
 def replace_records(
     store: Store, doc: Document, records: Sequence[Record], *, run_id: str, extractor: str
 ) -> None:
-    """Replace a document's records atomically and mark it extracted."""
-    rows = [_record_row(record, position, doc.published, run_id) for position, record in enumerate(records)]
+    """Replace a document's records atomically and mark it extracted. Reviews kept for the
+    document are applied again: a record a reviewer corrected or rejected stays so."""
     with store.transaction():
+        reviews = {
+            row["record_key"]: row
+            for row in store.query("SELECT record_key, status, changes FROM reviews WHERE doc_id = ?", (doc.doc_id,))
+        }
+        rows = [
+            record_row(record, key=key, position=position, published=doc.published, run_id=run_id, review=reviews.get(key))
+            for position, (record, key) in enumerate(zip(records, record_keys(records), strict=True))
+        ]
         store.execute("DELETE FROM records WHERE doc_id = ?", (doc.doc_id,))
         store.executemany(
             f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})",
@@ -161,16 +188,43 @@ RECORD_COLUMNS = (
     "fx_source",
     "fx_note",
     "position",
+    "record_key",
+    "review_status",
+    "extracted",
 )
 
 
-def _record_row(record: Record, position: int, published: str | None, run_id: str) -> tuple[Any, ...]:
+def record_row(
+    extracted: Record,
+    *,
+    key: str,
+    position: int,
+    published: str | None,
+    run_id: str | None,
+    review: Row | None = None,
+) -> tuple[Any, ...]:
+    """The records row of an extracted record, with its review (if any) applied. The row id
+    stays that of the extracted record, so a correction does not change it."""
+    record, status = extracted, None
+    if review:
+        try:
+            record = apply_changes(extracted, json.loads(review["changes"]))
+            status = review["status"]
+        except InvalidRequest:
+            pass  # the extractor now says something the correction no longer fits: back to the queue
+    original = json.dumps(extracted.to_dict(), sort_keys=True) if record != extracted else None
+    return (*_values(record, record_id(extracted, position), position, published, run_id), key, status, original)
+
+
+def _values(
+    record: Record, rid: str, position: int, published: str | None, run_id: str | None
+) -> tuple[Any, ...]:
     amount = record.amount
     fallback = record.period[1] if record.period else published
     day, how = date_for_rate(record.date, fallback)
     money = convert(amount, day, how=how) if amount and amount.is_money else None
     return (
-        record_id(record, position),
+        rid,
         record.doc_id,
         run_id,
         record.type,
