@@ -7,6 +7,7 @@ stderr) or a setting is wrong; 2 bad usage.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from typing import IO, Any
 import click
 
 from aidtrace import __version__, pipeline, queries
-from aidtrace.errors import AidtraceError
+from aidtrace.errors import AidtraceError, ConfigError
 from aidtrace.exports import FORMATS as EXPORT_FORMATS
 from aidtrace.exports import WHAT, export
 from aidtrace.ingest import find_files
@@ -388,6 +389,54 @@ def export_command(what: str, fmt: str, output: Path, db: str | None) -> None:
     with open_store(db) as store:
         count = export(store, what=what, fmt=fmt, path=output)
     click.echo(f"{count} {what} written to {output}", err=True)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="File holding the write token (default: AIDTRACE_TOKEN; neither: read-only).",
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Server processes.")
+@db_option
+def serve(host: str, port: int, token_file: Path | None, workers: int, db: str | None) -> None:
+    """Serve the dashboard and the HTTP API (docs at /api/docs).
+
+    Reads are open. Uploads and reviews need the write token: API clients send
+    'Authorization: Bearer <token>', people sign in on the dashboard with it.
+    """
+    import secrets
+
+    import uvicorn
+
+    from aidtrace.web import WebConfig, create_app
+
+    if token_file is not None:
+        token = token_file.read_text(encoding="utf-8").strip()
+        if not token:
+            raise ConfigError(f"{token_file} is empty; write the token in it, or leave --token-file out")
+        os.environ["AIDTRACE_TOKEN"] = token
+    if db:
+        os.environ["AIDTRACE_DB"] = db
+    # one signing secret for every worker, so a session works whichever process answers
+    os.environ.setdefault("AIDTRACE_SECRET", secrets.token_urlsafe(32))
+    config = WebConfig.from_env()  # checks the settings (and the database) before listening
+    writes = "writes need the token" if config.token else "read-only (no token configured)"
+    click.echo(f"aidtrace serving on http://{host}:{port}/ ({writes}); Ctrl+C stops", err=True)
+    if workers == 1:
+        uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+    else:
+        create_app(config)  # migrate once before the workers start
+        uvicorn.run(
+            "aidtrace.web:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
 
 
 @main.command()

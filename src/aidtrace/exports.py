@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from aidtrace import queries
 from aidtrace.errors import InvalidRequest
 from aidtrace.queries import record_dicts
 from aidtrace.store import Store
@@ -26,25 +27,74 @@ FORMATS = ("csv", "xlsx", "json", "jsonl", "parquet")
 Row = dict[str, Any]
 
 
-def export(store: Store, *, what: str, fmt: str, path: Path) -> int:
-    """Write `what` in `fmt` to `path` atomically; returns the number of rows written."""
+def export(
+    store: Store,
+    *,
+    what: str,
+    fmt: str,
+    path: Path,
+    filters: dict[str, Any] | None = None,
+    cap: int | None = None,
+) -> int:
+    """Write `what` in `fmt` to `path` atomically; returns the number of rows written.
+
+    `filters` (measures only) are those of queries.measures, so a view of the dashboard
+    exports exactly its rows; with `cap`, more rows than that is an error, not a cut."""
     if what not in WHAT:
         raise InvalidRequest(f"cannot export {what!r}; choose one of: {', '.join(WHAT)}")
     if fmt not in FORMATS:
         raise InvalidRequest(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
-    rows = _LOADERS[what](store)
+    if what == "measures":
+        rows = _measures(store, filters or {}, cap)
+    elif filters:
+        raise InvalidRequest(f"filters apply to measures, not to {what}")
+    else:
+        rows = _LOADERS[what](store, None if cap is None else cap + 1)
+    if cap is not None and len(rows) > cap:
+        raise InvalidRequest(
+            f"{what}: more than {cap:,} rows; narrow the filters, or export everything with 'aidtrace export'"
+        )
     writer = _WRITERS[fmt]
     _write_atomically(path, lambda tmp: writer(rows, tmp))
     return len(rows)
 
 
-def _measures(store: Store) -> list[Row]:
+def _measures(store: Store, filters: dict[str, Any], cap: int | None) -> list[Row]:
+    if filters or cap is not None:
+        limit = cap + 1 if cap is not None else None
+        rows = queries.measures(store, **{"aggregate": None, **filters}, sort="donor", limit=limit)
+        if cap is not None and len(rows) > cap:
+            return rows  # the caller refuses it
+        ids = [row["measure_id"] for row in rows]
+        mentions = _mentions(store, ids)
+    else:
+        rows = store.query("SELECT * FROM measures ORDER BY donor, sort_date, measure_id")
+        mentions = _mentions(store, None)
+    for row in rows:
+        row["aggregate"] = bool(row["aggregate"])
+        row["amount_approx"] = None if row["amount_approx"] is None else bool(row["amount_approx"])
+        row["provenance"] = json.loads(row["provenance"])
+        row["mentions"] = mentions.get(row["measure_id"], [])
+    return rows
+
+
+def _mentions(store: Store, ids: list[str] | None) -> dict[str, list[Row]]:
+    """Mentions of the given measures (None: of all), in document order."""
+    sql = """SELECT mr.measure_id, r.doc_id, r.evidence_start, r.evidence_end, r.evidence_text, d.url, d.publisher
+             FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
+             JOIN documents d ON d.doc_id = r.doc_id"""
+    if ids is None:
+        links = store.query(sql + " ORDER BY r.doc_id, r.position")
+    else:
+        links = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            links += store.query(
+                f"{sql} WHERE mr.measure_id IN ({', '.join('?' * len(chunk))}) ORDER BY r.doc_id, r.position",
+                chunk,
+            )
     mentions: dict[str, list[Row]] = {}
-    for link in store.query(
-        """SELECT mr.measure_id, r.doc_id, r.evidence_start, r.evidence_end, r.evidence_text, d.url, d.publisher
-           FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
-           JOIN documents d ON d.doc_id = r.doc_id ORDER BY r.doc_id, r.position"""
-    ):
+    for link in links:
         mentions.setdefault(link["measure_id"], []).append(
             {
                 "doc_id": link["doc_id"],
@@ -55,28 +105,20 @@ def _measures(store: Store) -> list[Row]:
                 "publisher": link["publisher"],
             }
         )
-    rows = store.query("SELECT * FROM measures ORDER BY donor, sort_date, measure_id")
-    for row in rows:
-        row["aggregate"] = bool(row["aggregate"])
-        row["amount_approx"] = None if row["amount_approx"] is None else bool(row["amount_approx"])
-        row["provenance"] = json.loads(row["provenance"])
-        row["mentions"] = mentions.get(row["measure_id"], [])
-    return rows
+    return mentions
 
 
-def _records(store: Store) -> list[Row]:
-    return record_dicts(store)
+def _records(store: Store, limit: int | None) -> list[Row]:
+    return record_dicts(store, limit=limit)
 
 
-def _documents(store: Store) -> list[Row]:
-    return store.query(
-        """SELECT doc_id, title, publisher, url, published, source, format, status, content_hash, updated_at,
-                  text FROM documents ORDER BY doc_id"""
-    )
+def _documents(store: Store, limit: int | None) -> list[Row]:
+    sql = """SELECT doc_id, title, publisher, url, published, source, format, status, content_hash, updated_at,
+                    text FROM documents ORDER BY doc_id"""
+    return store.query(sql + " LIMIT ?", (limit,)) if limit is not None else store.query(sql)
 
 
-_LOADERS: dict[str, Callable[[Store], list[Row]]] = {
-    "measures": _measures,
+_LOADERS: dict[str, Callable[[Store, int | None], list[Row]]] = {
     "records": _records,
     "documents": _documents,
 }

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from aidtrace.errors import ConfigError, InputError
 from aidtrace.extractor import EXTRACTORS, Extractor
-from aidtrace.ingest import Manifest, failure_for, find_files, read_document
+from aidtrace.ingest import Manifest, failure_for, find_files, parse_document, read_document
 from aidtrace.model import Document, DocumentResult, Record, RunSummary, check_evidence
 from aidtrace.settings import Settings, load_settings
 from aidtrace.store import Store, writes
@@ -120,13 +121,24 @@ def _ingest_one(
     return _store_one(doc, path, store, settings, tag, summary)
 
 
-def ingest_document(doc: Document, store: Store, *, settings: Settings | None = None) -> DocumentResult:
-    """Store and extract one document already read (an upload) as a run of its own."""
+def ingest_bytes(
+    data: bytes, name: str, store: Store, *, meta: dict[str, Any], settings: Settings | None = None
+) -> RunSummary:
+    """Read, extract and store one uploaded document (file name `name`) as a run of its own;
+    a document that cannot be read is recorded as a failure like any other. The summary's
+    `last` is the document's result."""
     settings = settings or load_settings()
+    path = Path(name)
     with _stored_run(store, "upload", settings) as (summary, tag):
-        result = _store_one(doc, Path(doc.source or doc.doc_id), store, settings, tag, summary)
+        try:
+            doc = parse_document(data, path, meta)
+        except InputError as err:
+            result = _failed(store, summary, DocumentResult(source=name, failure=failure_for(path, err)))
+        else:
+            result = _store_one(doc, path, store, settings, tag, summary)
         summary.add(result)
-    return result
+        summary.last = result
+    return summary
 
 
 def _store_one(

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from aidtrace.errors import InvalidRequest, NotFound
-from aidtrace.model import CATEGORIES, RECORD_TYPES
+from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES
 from aidtrace.money import share_of_gdp, to_constant
 from aidtrace.store import Store
 
@@ -130,18 +130,44 @@ def measures(
     since: str | None = None,
     until: str | None = None,
     aggregate: bool | None = False,
+    stage: str | None = None,
+    q: str | None = None,
+    sort: str = "-date",
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Row]:
-    """Measures matching the filters, newest first; `aggregate=None` includes running totals."""
+    """Measures matching the filters, newest first unless `sort` says otherwise (one of
+    SORTS); `aggregate=None` includes running totals; `q` finds words in any mention's
+    sentence (case-insensitive substring, % and _ taken literally)."""
     where, params = _filters(
-        donor=donor, type=type, category=category, since=since, until=until, aggregate=aggregate
+        donor=donor, type=type, category=category, since=since, until=until, aggregate=aggregate, stage=stage
     )
-    sql = f"SELECT * FROM measures{where} ORDER BY sort_date DESC, measure_id DESC"
+    if q:
+        where += f""" {"AND" if where else "WHERE"} EXISTS (
+            SELECT 1 FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
+            WHERE mr.measure_id = measures.measure_id AND LOWER(r.evidence_text) LIKE ? ESCAPE '!')"""
+        params.append("%" + _like(q.lower()) + "%")
+    if sort not in SORTS:
+        raise InvalidRequest(f"sort {sort!r} is not one of: {', '.join(SORTS)}")
+    sql = f"SELECT * FROM measures{where} ORDER BY {SORTS[sort]}"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
     return store.query(sql, params)
+
+
+SORTS = {  # the only ORDER BY clauses a request can choose; the key is what users send
+    "-date": "sort_date DESC, measure_id DESC",
+    "date": "sort_date, measure_id",
+    "-amount": "COALESCE(value_usd, -1) DESC, measure_id",
+    "amount": "COALESCE(value_usd, -1), measure_id",
+    "donor": "donor, sort_date DESC, measure_id",
+    "-mentions": "mentions DESC, sort_date DESC, measure_id",
+}
+
+
+def _like(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
 def _filters(**given: Any) -> tuple[str, list[Any]]:
@@ -157,6 +183,10 @@ def _filters(**given: Any) -> tuple[str, list[Any]]:
         _check("category", given["category"], CATEGORIES)
         clauses.append("category = ?")
         params.append(given["category"])
+    if given.get("stage"):
+        _check("stage", given["stage"], STAGES)
+        clauses.append("stage = ?")
+        params.append(given["stage"])
     if given.get("since"):
         clauses.append("sort_date >= ?")
         params.append(given["since"])
@@ -253,6 +283,17 @@ def totals(
     return {"totals": summed, "reported": reported}
 
 
+def by_type(store: Store, *, donor: str | None = None) -> list[Row]:
+    """Single measures of every type, counted, with the money each type carries (reported
+    figures in USD; for sanctions that is the value affected, not support given)."""
+    where, params = _filters(donor=donor, aggregate=False)
+    return store.query(
+        f"""SELECT type, SUM(measures) AS measures, SUM(value_usd) AS total, SUM(priced) AS priced
+            FROM measure_rollup{where} GROUP BY type ORDER BY SUM(measures) DESC""",
+        params,
+    )
+
+
 def _constant_totals(
     store: Store, by: tuple[str, ...], where: str, params: list[Any], base_year: int
 ) -> list[Row]:
@@ -285,6 +326,34 @@ def timeline(store: Store, *, donor: str) -> list[Row]:
            FROM measures WHERE donor = ? ORDER BY sort_date, measure_id""",
         (donor.upper(),),
     )
+
+
+def documents(store: Store, *, limit: int = 50, offset: int = 0, q: str | None = None) -> list[Row]:
+    """Documents (without their text), newest first, with how many records each gave."""
+    where, params = "", []
+    if q:
+        where = " WHERE LOWER(COALESCE(d.title, d.doc_id)) LIKE ? ESCAPE '!'"
+        params.append("%" + _like(q.lower()) + "%")
+    return store.query(
+        f"""SELECT d.doc_id, d.title, d.publisher, d.url, d.published, d.format, d.status, d.updated_at,
+                   (SELECT COUNT(*) FROM records r WHERE r.doc_id = d.doc_id) AS records
+            FROM documents d{where} ORDER BY d.published DESC, d.doc_id LIMIT ? OFFSET ?""",
+        [*params, limit, offset],
+    )
+
+
+def document(store: Store, doc_id: str) -> Row:
+    """One document with its text and every record (rejected ones marked) in text order."""
+    rows = store.query(
+        """SELECT doc_id, title, publisher, url, published, source, format, status, updated_at, text
+           FROM documents WHERE doc_id = ?""",
+        (doc_id,),
+    )
+    if not rows:
+        raise NotFound(f"no document {doc_id!r}; list documents with GET /api/documents")
+    found = rows[0]
+    found["records"] = record_dicts(store, doc_id=doc_id, rejected=True)
+    return found
 
 
 def failures(store: Store, *, run_id: str | None = None) -> list[Row]:

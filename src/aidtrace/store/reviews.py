@@ -76,7 +76,9 @@ def review_record(
         )
         after = contract_record(_record_row(store, record_id))
         before = contract_record(row)
-        log_id = "l" + hashlib.sha256(json.dumps([key, now, action, reviewer, after]).encode()).hexdigest()[:20]
+        log_id = (
+            "l" + hashlib.sha256(json.dumps([key, now, action, reviewer, after]).encode()).hexdigest()[:20]
+        )
         store.execute(
             """INSERT INTO review_log (log_id, record_key, record_id, doc_id, action, reviewer, at, before_json,
                    after_json, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

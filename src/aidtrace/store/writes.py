@@ -115,10 +115,19 @@ def replace_records(
     with store.transaction():
         reviews = {
             row["record_key"]: row
-            for row in store.query("SELECT record_key, status, changes FROM reviews WHERE doc_id = ?", (doc.doc_id,))
+            for row in store.query(
+                "SELECT record_key, status, changes FROM reviews WHERE doc_id = ?", (doc.doc_id,)
+            )
         }
         rows = [
-            record_row(record, key=key, position=position, published=doc.published, run_id=run_id, review=reviews.get(key))
+            record_row(
+                record,
+                key=key,
+                position=position,
+                published=doc.published,
+                run_id=run_id,
+                review=reviews.get(key),
+            )
             for position, (record, key) in enumerate(zip(records, record_keys(records), strict=True))
         ]
         store.execute("DELETE FROM records WHERE doc_id = ?", (doc.doc_id,))
@@ -213,7 +222,12 @@ def record_row(
         except InvalidRequest:
             pass  # the extractor now says something the correction no longer fits: back to the queue
     original = json.dumps(extracted.to_dict(), sort_keys=True) if record != extracted else None
-    return (*_values(record, record_id(extracted, position), position, published, run_id), key, status, original)
+    return (
+        *_values(record, record_id(extracted, position), position, published, run_id),
+        key,
+        status,
+        original,
+    )
 
 
 def _values(

@@ -1,0 +1,380 @@
+"""The HTTP API (JSON under /api). Reads are open; writes need the bearer token.
+
+Lists page with `limit` and `offset` and answer {items, limit, offset, next_offset}, where
+next_offset is null on the last page (found by reading one row more, never by counting).
+Filters and sorting are those of the CLI; every value is a bound SQL parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from aidtrace import pipeline, queries
+from aidtrace.errors import InvalidRequest
+from aidtrace.exports import FORMATS, WHAT, export
+from aidtrace.ingest import READERS
+from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, RunSummary
+from aidtrace.queries import GROUPS, REVIEW_FILTERS, SORTS
+from aidtrace.store import Store
+from aidtrace.store.reviews import review_log, review_record
+from aidtrace.web.security import Forbidden
+
+router = APIRouter(prefix="/api")
+bearer = HTTPBearer(auto_error=False, description="The write token configured on the server")
+
+DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+CODE = r"^[A-Za-z][A-Za-z0-9_-]{1,15}$"
+DOC_ID = re.compile(r"[\w.-]{1,200}")
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "jsonl": "application/x-ndjson",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+def get_store(request: Request) -> Iterator[Store]:
+    with request.app.state.pool.store() as store:
+        yield store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+Limit = Annotated[int, Query(ge=1, le=500, description="Rows per page")]
+Offset = Annotated[int, Query(ge=0, le=100_000_000, description="Rows to skip")]
+
+
+def require_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    header = f"Bearer {credentials.credentials}" if credentials else None
+    request.app.state.guard.check_bearer(header)
+
+
+Writer = Depends(require_token)
+
+
+def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
+    """A page of `rows`, read with limit + 1 so the extra row says whether more follow."""
+    more = len(rows) > limit
+    return {
+        "items": rows[:limit],
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
+    }
+
+
+# --- measures ------------------------------------------------------------------------------
+
+
+def measure_filters(
+    donor: Annotated[str | None, Query(pattern=CODE, description="Donor code, e.g. JPN, DEU, EU")] = None,
+    type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
+    category: Annotated[Literal[CATEGORIES] | None, Query()] = None,  # type: ignore[valid-type]
+    stage: Annotated[Literal[STAGES] | None, Query()] = None,  # type: ignore[valid-type]
+    since: Annotated[str | None, Query(pattern=DATE, description="On or after (YYYY[-MM[-DD]])")] = None,
+    until: Annotated[str | None, Query(pattern=DATE, description="On or before (YYYY[-MM[-DD]])")] = None,
+    kind: Annotated[
+        Literal["single", "totals", "all"],
+        Query(description="single measures, running totals reported by sources, or both"),
+    ] = "single",
+    q: Annotated[str | None, Query(max_length=200, description="Words in any mention's sentence")] = None,
+    sort: Annotated[Literal[tuple(SORTS)], Query()] = "-date",  # type: ignore[valid-type]
+) -> dict[str, Any]:
+    aggregate = {"single": False, "totals": True, "all": None}[kind]
+    return {
+        "donor": donor,
+        "type": type,
+        "category": category,
+        "stage": stage,
+        "since": since,
+        "until": until,
+        "aggregate": aggregate,
+        "q": q.strip() if q and q.strip() else None,
+        "sort": sort,
+    }
+
+
+Filters = Annotated[dict[str, Any], Depends(measure_filters)]
+
+
+def measure_json(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    if "aggregate" in row:
+        row["aggregate"] = bool(row["aggregate"])
+    if row.get("amount_approx") is not None:
+        row["amount_approx"] = bool(row["amount_approx"])
+    if isinstance(row.get("provenance"), str):
+        row["provenance"] = json.loads(row["provenance"])
+    return row
+
+
+@router.get("/measures", tags=["measures"], summary="Measures, filtered, sorted and paged")
+def list_measures(store: StoreDep, filters: Filters, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    rows = queries.measures(store, **filters, limit=limit + 1, offset=offset)
+    return page([measure_json(row) for row in rows], limit, offset)
+
+
+@router.get("/measures/{measure_id}", tags=["measures"], summary="One measure, its mentions and conflicts")
+def get_measure(store: StoreDep, measure_id: str) -> dict[str, Any]:
+    found = measure_json(queries.measure(store, measure_id))
+    for mention in found["mentions"]:
+        mention["amount_approx"] = (
+            None if mention["amount_approx"] is None else bool(mention["amount_approx"])
+        )
+    return found
+
+
+@router.get("/conflicts", tags=["measures"], summary="Measures whose sources disagree")
+def list_conflicts(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    rows = queries.conflicts(store)
+    return page([measure_json(row) for row in rows[offset : offset + limit + 1]], limit, offset)
+
+
+@router.get("/totals", tags=["measures"], summary="Sums of single measures, and reported totals beside them")
+def get_totals(
+    store: StoreDep,
+    by: Annotated[str, Query(description=f"Comma-separated, from: {', '.join(GROUPS)}")] = "donor",
+    currency: Literal["USD", "EUR"] = "USD",
+    constant: Annotated[
+        int | None, Query(ge=2000, le=2100, description="Constant prices of this year")
+    ] = None,
+    donor: Annotated[str | None, Query(pattern=CODE)] = None,
+    type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
+) -> dict[str, Any]:
+    keys = tuple(part.strip() for part in by.split(",") if part.strip())
+    if not keys:
+        raise InvalidRequest("by: name at least one of " + ", ".join(GROUPS))
+    result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor, type=type)
+    result["reported"] = [measure_json(row) for row in result["reported"]]
+    return {"currency": currency, "constant": constant, "by": list(keys), **result}
+
+
+@router.get("/timeline", tags=["measures"], summary="A donor's measures in date order")
+def get_timeline(store: StoreDep, donor: Annotated[str, Query(pattern=CODE)]) -> dict[str, Any]:
+    rows = queries.timeline(store, donor=donor)
+    for row in rows:
+        row["date"] = row.pop("when_")
+        row["aggregate"] = bool(row["aggregate"])
+    return {"donor": donor.upper(), "items": rows}
+
+
+# --- documents and records ------------------------------------------------------------
+
+
+@router.get("/documents", tags=["documents"], summary="Documents, newest first")
+def list_documents(
+    store: StoreDep,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the title")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    return page(queries.documents(store, q=q, limit=limit + 1, offset=offset), limit, offset)
+
+
+@router.get("/documents/{doc_id}", tags=["documents"], summary="One document: its text and records")
+def get_document(store: StoreDep, doc_id: str) -> dict[str, Any]:
+    return queries.document(store, doc_id)
+
+
+@router.post(
+    "/documents",
+    tags=["documents"],
+    status_code=201,
+    dependencies=[Writer],
+    summary="Upload a document (.txt, .md, .html, .pdf): it is stored, extracted and reconciled",
+    responses={413: {"description": "Too large"}, 415: {"description": "Unsupported type"}},
+)
+def upload_document(
+    request: Request,
+    store: StoreDep,
+    background: BackgroundTasks,
+    file: Annotated[UploadFile, File(description="The document")],
+    doc_id: Annotated[str | None, Form(description="Id (default: the file name without extension)")] = None,
+    title: Annotated[str | None, Form(max_length=500)] = None,
+    publisher: Annotated[str | None, Form(max_length=200)] = None,
+    url: Annotated[str | None, Form(max_length=2000, description="http(s) address of the source")] = None,
+    published: Annotated[str | None, Form(description="YYYY-MM-DD")] = None,
+) -> JSONResponse:
+    meta = {"doc_id": doc_id, "title": title, "publisher": publisher, "url": url, "published": published}
+    summary = store_upload(request, store, file.filename, file.file, meta)
+    result = summary.last
+    assert result is not None
+    if result.failure:
+        return JSONResponse(
+            {"error": {"status": 422, "code": "unreadable_document", "message": result.failure.message}},
+            status_code=422,
+        )
+    background.add_task(request.app.state.reconciler.request)
+    stored = result.doc.doc_id if result.doc else doc_id
+    return JSONResponse(
+        {
+            "doc_id": stored,
+            "records": len(result.records),
+            "unchanged": not result.records and result.doc is not None,
+        },
+        status_code=201,
+        headers={"Location": f"/api/documents/{stored}"},
+    )
+
+
+def store_upload(
+    request: Request, store: Store, filename: str | None, stream: BinaryIO, meta: dict[str, str | None]
+) -> RunSummary:
+    """Check an upload (type, size, id, metadata), then store and extract it; the API and
+    the dashboard's form both come here."""
+    name = Path(filename or "").name
+    if Path(name).suffix.lower() not in READERS:
+        raise Forbidden(
+            f"cannot read {name or 'a file without a name'!r}: upload one of {', '.join(sorted(READERS))}",
+            status=415,
+            code="unsupported_type",
+        )
+    limit = request.app.state.config.max_upload_bytes
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise Forbidden(f"{name} is larger than {limit:,} bytes", status=413, code="too_large")
+    meta = {**meta, "doc_id": meta.get("doc_id") or Path(name).stem}
+    checks = {"doc_id": DOC_ID, "url": URL, "published": PUBLISHED}
+    for field, pattern in checks.items():
+        value = meta.get(field)
+        if value and not pattern.fullmatch(value):
+            raise InvalidRequest(f"{field} {value!r} is not valid: {HINTS[field]}")
+    return pipeline.ingest_bytes(data, name, store, meta={k: v for k, v in meta.items() if v})
+
+
+URL = re.compile(r"https?://\S{1,2000}")
+PUBLISHED = re.compile(r"\d{4}-\d{2}-\d{2}")
+HINTS = {
+    "doc_id": "use 1 to 200 letters, digits, '.', '_' or '-'",
+    "url": "give an http(s) address",
+    "published": "write the date as YYYY-MM-DD",
+}
+
+
+@router.get("/records", tags=["records"], summary="Records (mentions), with corrections applied")
+def list_records(
+    store: StoreDep,
+    doc_id: str | None = None,
+    donor: Annotated[str | None, Query(pattern=CODE)] = None,
+    type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
+    review: Annotated[Literal[REVIEW_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    rows = queries.record_dicts(
+        store, doc_id=doc_id, donor=donor, type=type, review=review, limit=limit + 1, offset=offset
+    )
+    return page(rows, limit, offset)
+
+
+@router.get("/records/{record_id}", tags=["records"], summary="One record, as extracted and as reviewed")
+def get_record(store: StoreDep, record_id: str) -> dict[str, Any]:
+    found = queries.record(store, record_id)
+    found["reviews"] = review_log(store, record_id=record_id)
+    return found
+
+
+class Review(BaseModel):
+    action: Literal["accept", "reject", "correct"]
+    reviewer: str = Field(min_length=1, max_length=100, description="Who decides (kept in the audit log)")
+    changes: dict[str, Any] = Field(
+        default_factory=dict, description='For "correct": field -> value, e.g. {"donor": "DEU"}'
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post(
+    "/records/{record_id}/review",
+    tags=["records"],
+    dependencies=[Writer],
+    summary="Accept, reject or correct a record; kept across re-extraction, logged",
+)
+def post_review(
+    request: Request, store: StoreDep, background: BackgroundTasks, record_id: str, review: Review
+) -> dict[str, Any]:
+    result = review_record(
+        store,
+        record_id,
+        action=review.action,
+        reviewer=review.reviewer,
+        changes=review.changes,
+        note=review.note,
+    )
+    background.add_task(request.app.state.reconciler.request)
+    return result
+
+
+@router.get("/reviews", tags=["records"], summary="The audit trail of review decisions, newest first")
+def list_reviews(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    return page(review_log(store, limit=limit + 1, offset=offset), limit, offset)
+
+
+@router.get("/failures", tags=["documents"], summary="Documents that could not be read or processed")
+def list_failures(store: StoreDep, run: str | None = None) -> dict[str, Any]:
+    return {"items": queries.failures(store, run_id=run)}
+
+
+@router.get("/health", tags=["service"], summary="Liveness, schema version and whether measures are current")
+def health(request: Request, store: StoreDep) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "schema_version": store.schema_version(),
+        "reconciling": request.app.state.reconciler.busy,
+        "writes": "enabled" if request.app.state.guard.token else "disabled",
+    }
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/exports/{what}",
+    tags=["exports"],
+    summary="Download measures (filtered like /api/measures), records or documents",
+    response_class=FileResponse,
+)
+def download(
+    request: Request,
+    store: StoreDep,
+    what: Literal[WHAT],  # type: ignore[valid-type]
+    filters: Filters,
+    format: Literal[FORMATS] = "csv",  # type: ignore[valid-type]
+) -> FileResponse:
+    handle = tempfile.NamedTemporaryFile(prefix="aidtrace-", suffix=f".{format}", delete=False)
+    handle.close()
+    path = Path(handle.name)
+    chosen = {k: v for k, v in filters.items() if v is not None and k != "sort"}
+    if what == "measures":
+        chosen["sort"] = filters["sort"]
+        chosen.setdefault("aggregate", None)
+    try:
+        export(
+            store,
+            what=what,
+            fmt=format,
+            path=path,
+            filters=chosen if what == "measures" else None,
+            cap=request.app.state.config.export_cap,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=MEDIA[format],
+        filename=f"aidtrace-{what}.{format}",
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )

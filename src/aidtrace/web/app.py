@@ -1,0 +1,298 @@
+"""The web application: the HTTP API under /api and the dashboard, in one ASGI app.
+
+    create_app(config)  ->  FastAPI
+      /api/...          api.py     JSON; one error shape: {"error": {status, code, message}}
+      /...              pages.py   server-rendered HTML (Jinja2, autoescaped)
+      /static/...                  our CSS and JS, and Plotly's bundle from the plotly package
+
+Requests borrow a Store from a small pool (one connection per concurrent request). Writes
+(uploads, reviews) change records in their own transaction, then measures are recomputed
+in the background, one reconciliation at a time (Reconciler).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.staticfiles import StaticFiles
+
+from aidtrace.errors import AidtraceError, ConfigError
+from aidtrace.reconcile import reconcile
+from aidtrace.store import Store, default_url, open_store
+from aidtrace.web.security import Forbidden, Guard
+
+log = logging.getLogger("aidtrace.web")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig:
+    db: str | None = None  # None: AIDTRACE_DB, else the default database
+    token: str | None = None  # None: writes refused
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    max_upload_bytes: int = 10_000_000
+    export_cap: int = 200_000  # rows in one download of a view; 'aidtrace export' has no cap
+    pool_size: int = 32
+
+    @classmethod
+    def from_env(cls, **given: Any) -> WebConfig:
+        """AIDTRACE_TOKEN, AIDTRACE_SECRET and AIDTRACE_MAX_UPLOAD_BYTES, under explicit values."""
+        values: dict[str, Any] = {}
+        if os.environ.get("AIDTRACE_TOKEN"):
+            values["token"] = os.environ["AIDTRACE_TOKEN"]
+        if os.environ.get("AIDTRACE_SECRET"):
+            values["secret"] = os.environ["AIDTRACE_SECRET"].encode("utf-8")
+        if os.environ.get("AIDTRACE_MAX_UPLOAD_BYTES"):
+            raw = os.environ["AIDTRACE_MAX_UPLOAD_BYTES"]
+            if not raw.isdigit() or int(raw) <= 0:
+                raise ConfigError(
+                    f"AIDTRACE_MAX_UPLOAD_BYTES={raw!r} is not a positive whole number of bytes"
+                )
+            values["max_upload_bytes"] = int(raw)
+        values.update({k: v for k, v in given.items() if v is not None})
+        config = cls(**values)
+        if config.token is not None and len(config.token) < 16:
+            raise ConfigError("the write token is shorter than 16 characters; use a long random one")
+        return config
+
+
+class StorePool:
+    """Open connections kept for reuse; a connection that failed is closed, not reused."""
+
+    def __init__(self, url: str, size: int) -> None:
+        self.url = url
+        self._idle: queue.LifoQueue[Store] = queue.LifoQueue()
+        self._size = size
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        try:
+            store = self._idle.get_nowait()
+        except queue.Empty:
+            store = Store(self.url)
+        healthy = True
+        try:
+            yield store
+        except AidtraceError:
+            raise  # a bad request, not a bad connection
+        except BaseException:
+            healthy = False
+            raise
+        finally:
+            if healthy and self._idle.qsize() < self._size:
+                self._idle.put(store)
+            else:
+                store.close()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class Reconciler:
+    """Recompute measures after writes, in the background, never two at once; requests that
+    arrive while one runs are folded into one more run."""
+
+    def __init__(self, pool: StorePool) -> None:
+        self._pool = pool
+        self._running = threading.Lock()
+        self._state = threading.Lock()
+        self._pending = False
+
+    @property
+    def busy(self) -> bool:
+        return self._running.locked() or self._pending
+
+    def request(self) -> None:
+        with self._state:
+            self._pending = True
+        while self._running.acquire(blocking=False):
+            try:
+                while self._take():
+                    with self._pool.store() as store:
+                        reconcile(store)
+            except Exception:  # a background job has no caller to tell; the log does
+                log.exception("reconciliation after a write failed; run 'aidtrace reconcile'")
+            finally:
+                self._running.release()
+            with self._state:
+                if not self._pending:
+                    return
+
+    def _take(self) -> bool:
+        with self._state:
+            pending, self._pending = self._pending, False
+            return pending
+
+
+def create_app(config: WebConfig | None = None) -> FastAPI:
+    """The API and dashboard over the database in `config` (migrated on start)."""
+    from aidtrace.web import api, pages
+
+    config = config or WebConfig.from_env()
+    url = config.db or default_url()
+    with open_store(url):  # migrate once, here, not per request; fail now if unreachable
+        pass
+    pool = StorePool(url, config.pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        yield
+        pool.close()
+
+    app = FastAPI(
+        title="aidtrace",
+        summary="Evidence-linked records of international support for Ukraine",
+        description="Reads are open. Writes (uploads, reviews) need `Authorization: Bearer <token>`. "
+        'Every error is `{"error": {"status", "code", "message"}}`.',
+        version=_version(),
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.config = config
+    app.state.pool = pool
+    app.state.guard = Guard(config.token, config.secret)
+    app.state.reconciler = Reconciler(pool)
+    app.add_middleware(SecurityHeaders, max_body=config.max_upload_bytes + 1_000_000)
+    app.add_exception_handler(AidtraceError, _aidtrace_error)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    return app
+
+
+def _version() -> str:
+    from aidtrace import __version__
+
+    return __version__
+
+
+# --- errors: one shape for the API, an HTML page for the dashboard ------------------------
+
+
+def error_response(request: Request, status: int, code: str, message: str, **extra: Any) -> Response:
+    if request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", ""):
+        body = {"error": {"status": status, "code": code, "message": message, **extra}}
+        return JSONResponse(body, status_code=status)
+    from aidtrace.web.pages import error_page
+
+    return error_page(request, status, message)
+
+
+async def _aidtrace_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AidtraceError)
+    return error_response(request, exc.status, exc.code, str(exc))
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Forbidden)
+    return error_response(request, exc.status, exc.code, str(exc))
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {"where": ".".join(str(part) for part in error["loc"]), "problem": error["msg"]}
+        for error in exc.errors()
+    ]
+    first = details[0] if details else {"where": "request", "problem": "invalid"}
+    message = f"{first['where']}: {first['problem']}"
+    return error_response(request, 422, "invalid_request", message, details=details)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_type"}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"nothing at {request.url.path}; the API is described at /api/docs"
+    return error_response(request, exc.status_code, code, message)
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    log.exception("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        request,
+        500,
+        "internal_error",
+        "internal error; this is a bug in aidtrace, the server log has details",
+    )
+
+
+# --- headers and body limit, as plain ASGI (no per-request task overhead) -----------------
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SecurityHeaders:
+    """Adds the headers above to every response, and refuses a body larger than `max_body`
+    (by its Content-Length) before anything reads it."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > self.max_body:
+            body = (
+                b'{"error": {"status": 413, "code": "too_large", "message": "the request body is larger than '
+                + str(self.max_body).encode()
+                + b' bytes; upload a smaller document or raise AIDTRACE_MAX_UPLOAD_BYTES"}}'
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [(b"content-type", b"application/json"), *HEADERS],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,37 @@
+// aidtrace dashboard: draws the charts whose data the page carries as JSON.
+// No inline scripts (the Content-Security-Policy forbids them); Plotly comes from the
+// installed plotly package via /static/vendor/plotly.min.js.
+"use strict";
+
+function drawCharts() {
+  document.querySelectorAll("[data-chart]").forEach(function (element) {
+    var source = document.getElementById(element.dataset.chart);
+    if (!source || typeof Plotly === "undefined") {
+      return;
+    }
+    var spec = JSON.parse(source.textContent);
+    Plotly.newPlot(element, spec.data, spec.layout, {
+      displaylogo: false,
+      responsive: true,
+      modeBarButtonsToRemove: ["sendDataToCloud"],
+    }).then(function () {
+      element.dataset.drawn = "true";
+    });
+  });
+}
+
+function confirmRejects() {
+  var form = document.getElementById("reject-form");
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm("Reject this record? It leaves every measure and export (the decision is logged).")) {
+        event.preventDefault();
+      }
+    });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  drawCharts();
+  confirmRejects();
+});
