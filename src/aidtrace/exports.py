@@ -62,7 +62,7 @@ def export(
 def _measures(store: Store, filters: dict[str, Any], cap: int | None) -> list[Row]:
     if filters or cap is not None:
         limit = cap + 1 if cap is not None else None
-        rows = queries.measures(store, **{"aggregate": None, **filters}, sort="donor", limit=limit)
+        rows = queries.measures(store, **{"aggregate": None, "sort": "donor", **filters}, limit=limit)
         if cap is not None and len(rows) > cap:
             return rows  # the caller refuses it
         ids = [row["measure_id"] for row in rows]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aidtrace.errors import InvalidRequest, NotFound
@@ -66,7 +67,7 @@ def review_record(
             f"UPDATE records SET {', '.join(f'{c} = ?' for c in columns)} WHERE record_id = ?",
             (*values[1:], record_id),
         )
-        now = store.now()
+        now = datetime.now(UTC).isoformat(timespec="microseconds")  # decisions seconds apart keep their order
         store.execute(
             """INSERT INTO reviews (record_key, doc_id, status, changes, reviewer, at, note)
                VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -293,6 +293,7 @@ MEASURE_COLUMNS = (
     "mentions",
     "conflicts",
     "provenance",
+    "sort_date",
 )
 
 

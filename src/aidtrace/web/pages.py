@@ -19,6 +19,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from aidtrace import queries
@@ -303,16 +304,17 @@ def record_page(request: Request, store: StoreDep, record_id: str) -> Response:
 async def review_form(
     request: Request, background: BackgroundTasks, store: StoreDep, record_id: str
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    async with request.form(max_files=0, max_fields=30) as form:
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
     reviewer = _writer(request, values.get("csrf"))
     action = values.get("action", "")
     changes = {name: values[name] for name in FIELDS if name in values} if action == "correct" else None
     if changes is not None:
         for flag in ("aggregate", "amount_approx"):
             changes[flag] = values.get(flag, "")  # an unticked box is not sent at all
-    review_record(
-        store, record_id, action=action, reviewer=reviewer, changes=changes, note=values.get("note") or None
+    note = values.get("note") or None
+    await run_in_threadpool(
+        review_record, store, record_id, action=action, reviewer=reviewer, changes=changes, note=note
     )
     background.add_task(request.app.state.reconciler.request)
     return _see_other(f"/records/{record_id}?done={action}")
@@ -356,7 +358,7 @@ def login(
     request: Request,
     token: Annotated[str, Form(max_length=500)],
     name: Annotated[str, Form(min_length=1, max_length=100)],
-    csrf: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     check_csrf(request.cookies.get(CSRF_COOKIE), csrf)
@@ -378,7 +380,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form(max_length=200)]) -> Response:
+def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
     check_csrf(request.cookies.get(CSRF_COOKIE), csrf)
     response = _see_other("/")
     response.delete_cookie(SESSION_COOKIE)
@@ -397,14 +399,15 @@ def upload_page(request: Request) -> Response:
 
 @router.post("/upload")
 async def upload_form(request: Request, background: BackgroundTasks, store: StoreDep) -> Response:
-    form = await request.form(max_files=1, max_fields=20)
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    _writer(request, values.get("csrf"))
-    upload = form.get("file")
-    if not isinstance(upload, StarletteUpload) or not upload.filename:
-        raise InvalidRequest("choose a file to upload")
-    meta = {k: values.get(k) or None for k in ("doc_id", "title", "publisher", "url", "published")}
-    result = store_upload(request, store, upload.filename, upload.file, meta).last
+    async with request.form(max_files=1, max_fields=20) as form:  # closes the spooled file
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        _writer(request, values.get("csrf"))
+        upload = form.get("file")
+        if not isinstance(upload, StarletteUpload) or not upload.filename:
+            raise InvalidRequest("choose a file to upload")
+        meta = {k: values.get(k) or None for k in ("doc_id", "title", "publisher", "url", "published")}
+        summary = await run_in_threadpool(store_upload, request, store, upload.filename, upload.file, meta)
+    result = summary.last
     assert result is not None
     if result.failure:
         return render(request, "upload.html", http_status=422, failure=result.failure.message)
