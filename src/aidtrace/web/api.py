@@ -34,6 +34,7 @@ router = APIRouter(prefix="/api")
 bearer = HTTPBearer(auto_error=False, description="The write token configured on the server")
 
 DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+OR_BLANK = r"^$|"
 CODE = r"^[A-Za-z][A-Za-z0-9_-]{1,15}$"
 DOC_ID = re.compile(r"[\w.-]{1,200}")
 MEDIA = {
@@ -79,13 +80,18 @@ def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
 # --- measures ------------------------------------------------------------------------------
 
 
+def _blank(allowed: tuple[str, ...]) -> Any:
+    """A choice that a submitted-but-empty form field ("") also satisfies (meaning: any)."""
+    return Literal[("", *allowed)]  # type: ignore[valid-type]
+
+
 def measure_filters(
-    donor: Annotated[str | None, Query(pattern=CODE, description="Donor code, e.g. JPN, DEU, EU")] = None,
-    type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
-    category: Annotated[Literal[CATEGORIES] | None, Query()] = None,  # type: ignore[valid-type]
-    stage: Annotated[Literal[STAGES] | None, Query()] = None,  # type: ignore[valid-type]
-    since: Annotated[str | None, Query(pattern=DATE, description="On or after (YYYY[-MM[-DD]])")] = None,
-    until: Annotated[str | None, Query(pattern=DATE, description="On or before (YYYY[-MM[-DD]])")] = None,
+    donor: Annotated[str | None, Query(pattern=OR_BLANK + CODE, description="Donor code, e.g. JPN, DEU, EU")] = None,
+    type: Annotated[_blank(RECORD_TYPES) | None, Query()] = None,  # type: ignore[valid-type]
+    category: Annotated[_blank(CATEGORIES) | None, Query()] = None,  # type: ignore[valid-type]
+    stage: Annotated[_blank(STAGES) | None, Query()] = None,  # type: ignore[valid-type]
+    since: Annotated[str | None, Query(pattern=OR_BLANK + DATE, description="On or after (YYYY[-MM[-DD]])")] = None,
+    until: Annotated[str | None, Query(pattern=OR_BLANK + DATE, description="On or before (YYYY[-MM[-DD]])")] = None,
     kind: Annotated[
         Literal["single", "totals", "all"],
         Query(description="single measures, running totals reported by sources, or both"),
@@ -93,14 +99,15 @@ def measure_filters(
     q: Annotated[str | None, Query(max_length=200, description="Words in any mention's sentence")] = None,
     sort: Annotated[Literal[tuple(SORTS)], Query()] = "-date",  # type: ignore[valid-type]
 ) -> dict[str, Any]:
+    """Filters as query parameters; an empty value (a form field left blank) means any."""
     aggregate = {"single": False, "totals": True, "all": None}[kind]
     return {
-        "donor": donor,
-        "type": type,
-        "category": category,
-        "stage": stage,
-        "since": since,
-        "until": until,
+        "donor": donor or None,
+        "type": type or None,
+        "category": category or None,
+        "stage": stage or None,
+        "since": since or None,
+        "until": until or None,
         "aggregate": aggregate,
         "q": q.strip() if q and q.strip() else None,
         "sort": sort,

@@ -1,0 +1,224 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright; no browser download):
+pages render with data, charts draw, filters and search change the rows, highlights land on
+the right words, and a review changes a record and the exports. Each main page is saved as a
+screenshot in test-artifacts/screenshots (or $AIDTRACE_ARTIFACTS/screenshots)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+import uvicorn
+
+from aidtrace.web import WebConfig, create_app
+from tests.conftest import ROOT
+from tests.web.conftest import TOKEN
+from tests.web.test_security import HOSTILE, add_hostile
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("AIDTRACE_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed here (.ci/run installs it)"
+)
+
+
+@pytest.fixture(scope="module")
+def server(example_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """`aidtrace serve` on loopback over a copy of the examples database."""
+    copy = tmp_path_factory.mktemp("browser") / "web.db"
+    shutil.copy(example_db, copy)
+    db_url = f"sqlite:///{copy}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(WebConfig(db=db_url, token=TOKEN))
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "the server did not start in 20 s"
+        time.sleep(0.05)
+    yield {"url": f"http://127.0.0.1:{port}", "db": db_url, "folder": str(copy.parent)}
+    running.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: dict[str, str]) -> Iterator[Any]:
+    """A fresh browser context (no cookies) whose console errors fail the test."""
+    context = browser.new_context(base_url=server["url"], viewport={"width": 1300, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == []
+
+
+def api(server: dict[str, str], path: str, **params: Any) -> Any:
+    return httpx.get(server["url"] + path, params=params).raise_for_status().json()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_overview_renders_totals_and_draws_both_charts(page: Any, server: dict[str, str]):
+    page.goto("/")
+    page.wait_for_selector("#chart-donors[data-drawn=true]")
+    page.wait_for_selector("#chart-timeline[data-drawn=true]")
+    donors = [row for row in api(server, "/api/totals", by="donor")["totals"] if row["total"]]
+    assert page.locator("#chart-donors .bars path").count() == min(len(donors), 20)
+    assert page.locator("#chart-timeline .bars path").count() > 0
+    first = page.locator("table.data tbody tr").first.locator("td").first.inner_text()
+    assert first == donors[0]["donor"]
+    shot(page, "overview")
+
+
+def test_japan_profile_shows_its_timeline_and_chart(page: Any, server: dict[str, str]):
+    page.goto("/donors/JPN")
+    page.wait_for_selector("#chart-donor-timeline[data-drawn=true]")
+    timeline = api(server, "/api/timeline", donor="JPN")["items"]
+    assert page.locator("#timeline tbody tr").count() == len(timeline)
+    assert "reported" in page.locator("table.reported caption").inner_text()
+    shot(page, "donor-jpn")
+
+
+def _rows(page: Any) -> list[str]:
+    return page.locator("#measures tbody tr[data-measure]").evaluate_all(
+        "rows => rows.map(r => r.dataset.measure)"
+    )
+
+
+def test_filters_search_and_sorting_change_the_rows(page: Any, server: dict[str, str]):
+    page.goto("/measures")
+    everything = _rows(page)
+    page.fill("input[name=donor]", "JPN")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**/measures?*donor=JPN*")
+    japan = _rows(page)
+    expected = [m["measure_id"] for m in api(server, "/api/measures", donor="JPN", limit=50)["items"]]
+    assert japan == expected
+    assert japan != everything
+    donors = page.locator("#measures tbody tr td:nth-child(2)").all_inner_texts()
+    assert set(donors) == {"JPN"}
+    page.fill("input[name=q]", "helmets")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**q=helmets*")
+    found = _rows(page)
+    assert found == [m["measure_id"] for m in api(server, "/api/measures", donor="JPN", q="helmets")["items"]]
+    assert 0 < len(found) < len(japan)
+    page.fill("input[name=q]", "")
+    page.click("#filters button[type=submit]")
+    page.click("#measures thead a:text('amount')")
+    page.wait_for_url("**sort=-amount*")
+    by_amount = api(server, "/api/measures", donor="JPN", sort="-amount", limit=50)["items"]
+    assert _rows(page) == [m["measure_id"] for m in by_amount]
+    href = page.get_attribute("#download-xlsx", "href")
+    assert "donor=JPN" in href and "sort=-amount" in href and "format=xlsx" in href
+    download = page.request.get(page.get_attribute("#download-csv", "href"))
+    assert download.ok
+    assert len(download.text().strip().splitlines()) > len(by_amount)  # every mention of the view
+    shot(page, "measures")
+
+
+def test_measure_page_highlights_every_mention(page: Any, server: dict[str, str]):
+    measures = api(server, "/api/measures", sort="-mentions", kind="all", limit=5)["items"]
+    measure = api(server, f"/api/measures/{measures[0]['measure_id']}")
+    assert len(measure["mentions"]) >= 2
+    page.goto(f"/measures/{measure['measure_id']}")
+    marks = page.locator("article.mention mark.evidence").all_inner_texts()
+    assert marks == [m["evidence_text"] for m in measure["mentions"]]
+    assert page.locator("a.source").count() >= 1
+    shot(page, "measure")
+
+
+def test_document_page_highlights_land_on_each_records_words(page: Any, server: dict[str, str]):
+    documents = api(server, "/api/documents", limit=100)["items"]
+    chosen = max(documents, key=lambda d: d["records"])
+    doc = api(server, f"/api/documents/{chosen['doc_id']}")
+    page.goto(f"/documents/{chosen['doc_id']}")
+    for record in doc["records"]:
+        covered = page.locator(f'mark[data-records~="{record["record_id"]}"]').all_inner_texts()
+        assert "".join(covered) == record["evidence"]["text"]
+    first = doc["records"][0]["record_id"]
+    page.locator(f'mark[data-records~="{first}"] a').first.click()
+    assert page.url.endswith(f"#rec-{first}")
+    shot(page, "document")
+
+
+def test_review_changes_a_record_its_measure_and_the_exports(page: Any, server: dict[str, str]):
+    records = api(server, "/api/records", donor="JPN", type="aid", limit=200)["items"]
+    record = next(r for r in records if r["amount"] and r["amount"]["unit"] == "USD" and r["measure_id"])
+    page.goto(f"/records/{record['record_id']}")
+    page.click("text=Sign in")
+    page.fill("input[name=name]", "Ana Analyst")
+    page.fill("input[name=token]", TOKEN)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"**/records/{record['record_id']}")
+    page.fill("#correct-form input[name=amount_value]", "888000000")
+    page.fill("#correct-form input[name=note]", "the ministry's figure")
+    page.click("#correct")
+    page.wait_for_selector("#done")
+    assert page.inner_text("#f-amount") == "USD 888.00 m"
+    audit = page.locator("#audit tbody tr").first.inner_text()
+    assert "Ana Analyst" in audit
+    assert "correct" in audit
+    exported = page.request.get("/api/exports/records?format=csv").text()
+    assert "888000000" in exported
+    deadline = time.monotonic() + 30  # measures are recomputed in the background
+    while api(server, "/api/health")["reconciling"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    measure = api(server, f"/api/records/{record['record_id']}")["measure_id"]
+    assert any(m["amount_value"] == 888e6 for m in api(server, f"/api/measures/{measure}")["mentions"])
+    assert "888000000" in page.request.get("/api/exports/measures?format=csv&kind=all").text()
+    shot(page, "record-review")
+
+
+def test_a_hostile_document_runs_no_script(page: Any, server: dict[str, str], tmp_path: Path):
+    add_hostile(server["db"], tmp_path / "hostile")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto("/documents/hostile")
+    page.wait_for_load_state("load")
+    assert "<script>" in page.inner_text("#doctext")
+    assert HOSTILE.strip()[:40] in page.inner_text("#doctext")
+    assert page.locator("#doctext script, #doctext img, #doctext a[href^=javascript]").count() == 0
+    page.goto("/review")
+    page.goto("/measures?q=field+hospitals")
+    assert dialogs == []
+    shot(page, "hostile-document")
