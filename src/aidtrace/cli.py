@@ -421,7 +421,8 @@ def serve(host: str, port: int, token_file: Path | None, workers: int, db: str |
     if db:
         os.environ["AIDTRACE_DB"] = db
     # one signing secret for every worker, so a session works whichever process answers
-    os.environ.setdefault("AIDTRACE_SECRET", secrets.token_urlsafe(32))
+    if not os.environ.get("AIDTRACE_SECRET"):
+        os.environ["AIDTRACE_SECRET"] = secrets.token_urlsafe(32)
     config = WebConfig.from_env()  # checks the settings (and the database) before listening
     writes = "writes need the token" if config.token else "read-only (no token configured)"
     click.echo(f"aidtrace serving on http://{host}:{port}/ ({writes}); Ctrl+C stops", err=True)

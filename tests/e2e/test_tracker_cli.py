@@ -42,6 +42,18 @@ def test_measures_filter_and_show_one_with_its_sources(db: str):
     assert all(m["evidence_text"] and m["doc_id"] for m in shown["mentions"])
 
 
+def test_measures_between_two_dates_are_those_dated_between_them(db: str):
+    every = json.loads(run("measures", "--format", "json", "--limit", "1000", "--db", db).stdout)
+    rows = json.loads(
+        run("measures", "--since", "2023-01", "--until", "2023", "--format", "json", "--db", db).stdout
+    )
+    expected = {
+        r["measure_id"] for r in every if r["sort_date"] and "2023-01" <= r["sort_date"] <= "2023-12-31"
+    }
+    assert expected  # the examples have measures dated in 2023
+    assert {r["measure_id"] for r in rows} == expected
+
+
 def test_show_an_unknown_measure_says_what_to_do(db: str):
     result = run("show", "m000", "--db", db)
     assert result.exit_code == 1

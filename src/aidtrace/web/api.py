@@ -30,7 +30,6 @@ from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
 from aidtrace.web.security import Forbidden
 
-router = APIRouter(prefix="/api")
 bearer = HTTPBearer(auto_error=False, description="The write token configured on the server")
 
 DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
@@ -66,6 +65,17 @@ def require_token(
 Writer = Depends(require_token)
 
 
+class Json(JSONResponse):
+    """JSON straight from plain dicts: our rows are already JSON types, so the generic
+    encoder FastAPI would run on a returned dict (a third of a request's time) is skipped."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+router = APIRouter(prefix="/api", default_response_class=Json)
+
+
 def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
     """A page of `rows`, read with limit + 1 so the extra row says whether more follow."""
     more = len(rows) > limit
@@ -82,16 +92,22 @@ def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
 
 def _blank(allowed: tuple[str, ...]) -> Any:
     """A choice that a submitted-but-empty form field ("") also satisfies (meaning: any)."""
-    return Literal[("", *allowed)]  # type: ignore[valid-type]
+    return Literal[("", *allowed)]
 
 
 def measure_filters(
-    donor: Annotated[str | None, Query(pattern=OR_BLANK + CODE, description="Donor code, e.g. JPN, DEU, EU")] = None,
+    donor: Annotated[
+        str | None, Query(pattern=OR_BLANK + CODE, description="Donor code, e.g. JPN, DEU, EU")
+    ] = None,
     type: Annotated[_blank(RECORD_TYPES) | None, Query()] = None,  # type: ignore[valid-type]
     category: Annotated[_blank(CATEGORIES) | None, Query()] = None,  # type: ignore[valid-type]
     stage: Annotated[_blank(STAGES) | None, Query()] = None,  # type: ignore[valid-type]
-    since: Annotated[str | None, Query(pattern=OR_BLANK + DATE, description="On or after (YYYY[-MM[-DD]])")] = None,
-    until: Annotated[str | None, Query(pattern=OR_BLANK + DATE, description="On or before (YYYY[-MM[-DD]])")] = None,
+    since: Annotated[
+        str | None, Query(pattern=OR_BLANK + DATE, description="On or after (YYYY[-MM[-DD]])")
+    ] = None,
+    until: Annotated[
+        str | None, Query(pattern=OR_BLANK + DATE, description="On or before (YYYY[-MM[-DD]])")
+    ] = None,
     kind: Annotated[
         Literal["single", "totals", "all"],
         Query(description="single measures, running totals reported by sources, or both"),
@@ -129,25 +145,25 @@ def measure_json(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/measures", tags=["measures"], summary="Measures, filtered, sorted and paged")
-def list_measures(store: StoreDep, filters: Filters, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+def list_measures(store: StoreDep, filters: Filters, limit: Limit = 50, offset: Offset = 0) -> Json:
     rows = queries.measures(store, **filters, limit=limit + 1, offset=offset)
-    return page([measure_json(row) for row in rows], limit, offset)
+    return Json(page([measure_json(row) for row in rows], limit, offset))
 
 
 @router.get("/measures/{measure_id}", tags=["measures"], summary="One measure, its mentions and conflicts")
-def get_measure(store: StoreDep, measure_id: str) -> dict[str, Any]:
+def get_measure(store: StoreDep, measure_id: str) -> Json:
     found = measure_json(queries.measure(store, measure_id))
     for mention in found["mentions"]:
         mention["amount_approx"] = (
             None if mention["amount_approx"] is None else bool(mention["amount_approx"])
         )
-    return found
+    return Json(found)
 
 
 @router.get("/conflicts", tags=["measures"], summary="Measures whose sources disagree")
-def list_conflicts(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+def list_conflicts(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> Json:
     rows = queries.conflicts(store)
-    return page([measure_json(row) for row in rows[offset : offset + limit + 1]], limit, offset)
+    return Json(page([measure_json(row) for row in rows[offset : offset + limit + 1]], limit, offset))
 
 
 @router.get("/totals", tags=["measures"], summary="Sums of single measures, and reported totals beside them")
@@ -160,22 +176,22 @@ def get_totals(
     ] = None,
     donor: Annotated[str | None, Query(pattern=CODE)] = None,
     type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
-) -> dict[str, Any]:
+) -> Json:
     keys = tuple(part.strip() for part in by.split(",") if part.strip())
     if not keys:
         raise InvalidRequest("by: name at least one of " + ", ".join(GROUPS))
     result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor, type=type)
     result["reported"] = [measure_json(row) for row in result["reported"]]
-    return {"currency": currency, "constant": constant, "by": list(keys), **result}
+    return Json({"currency": currency, "constant": constant, "by": list(keys), **result})
 
 
 @router.get("/timeline", tags=["measures"], summary="A donor's measures in date order")
-def get_timeline(store: StoreDep, donor: Annotated[str, Query(pattern=CODE)]) -> dict[str, Any]:
+def get_timeline(store: StoreDep, donor: Annotated[str, Query(pattern=CODE)]) -> Json:
     rows = queries.timeline(store, donor=donor)
     for row in rows:
         row["date"] = row.pop("when_")
         row["aggregate"] = bool(row["aggregate"])
-    return {"donor": donor.upper(), "items": rows}
+    return Json({"donor": donor.upper(), "items": rows})
 
 
 # --- documents and records ------------------------------------------------------------
@@ -187,13 +203,13 @@ def list_documents(
     q: Annotated[str | None, Query(max_length=200, description="Words in the title")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
-    return page(queries.documents(store, q=q, limit=limit + 1, offset=offset), limit, offset)
+) -> Json:
+    return Json(page(queries.documents(store, q=q, limit=limit + 1, offset=offset), limit, offset))
 
 
 @router.get("/documents/{doc_id}", tags=["documents"], summary="One document: its text and records")
-def get_document(store: StoreDep, doc_id: str) -> dict[str, Any]:
-    return queries.document(store, doc_id)
+def get_document(store: StoreDep, doc_id: str) -> Json:
+    return Json(queries.document(store, doc_id))
 
 
 @router.post(
@@ -280,18 +296,18 @@ def list_records(
     review: Annotated[Literal[REVIEW_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
     limit: Limit = 50,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Json:
     rows = queries.record_dicts(
         store, doc_id=doc_id, donor=donor, type=type, review=review, limit=limit + 1, offset=offset
     )
-    return page(rows, limit, offset)
+    return Json(page(rows, limit, offset))
 
 
 @router.get("/records/{record_id}", tags=["records"], summary="One record, as extracted and as reviewed")
-def get_record(store: StoreDep, record_id: str) -> dict[str, Any]:
+def get_record(store: StoreDep, record_id: str) -> Json:
     found = queries.record(store, record_id)
     found["reviews"] = review_log(store, record_id=record_id)
-    return found
+    return Json(found)
 
 
 class Review(BaseModel):
@@ -325,23 +341,25 @@ def post_review(
 
 
 @router.get("/reviews", tags=["records"], summary="The audit trail of review decisions, newest first")
-def list_reviews(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-    return page(review_log(store, limit=limit + 1, offset=offset), limit, offset)
+def list_reviews(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> Json:
+    return Json(page(review_log(store, limit=limit + 1, offset=offset), limit, offset))
 
 
 @router.get("/failures", tags=["documents"], summary="Documents that could not be read or processed")
-def list_failures(store: StoreDep, run: str | None = None) -> dict[str, Any]:
-    return {"items": queries.failures(store, run_id=run)}
+def list_failures(store: StoreDep, run: str | None = None) -> Json:
+    return Json({"items": queries.failures(store, run_id=run)})
 
 
 @router.get("/health", tags=["service"], summary="Liveness, schema version and whether measures are current")
-def health(request: Request, store: StoreDep) -> dict[str, Any]:
-    return {
-        "status": "ok",
-        "schema_version": store.schema_version(),
-        "reconciling": request.app.state.reconciler.busy,
-        "writes": "enabled" if request.app.state.guard.token else "disabled",
-    }
+def health(request: Request, store: StoreDep) -> Json:
+    return Json(
+        {
+            "status": "ok",
+            "schema_version": store.schema_version(),
+            "reconciling": request.app.state.reconciler.busy,
+            "writes": "enabled" if request.app.state.guard.token else "disabled",
+        }
+    )
 
 
 # --- exports ---------------------------------------------------------------------------------
