@@ -226,11 +226,19 @@ def measure(store: Store, measure_id: str) -> Row:
     return found
 
 
-def conflicts(store: Store) -> list[Row]:
-    rows = store.query(
-        """SELECT c.field, c.details, m.* FROM conflicts c JOIN measures m ON m.measure_id = c.measure_id
-           ORDER BY m.donor, m.date"""
-    )
+def conflicts(
+    store: Store, *, donor: str | None = None, limit: int | None = None, offset: int = 0
+) -> list[Row]:
+    sql = "SELECT c.field, c.details, m.* FROM conflicts c JOIN measures m ON m.measure_id = c.measure_id"
+    params: list[Any] = []
+    if donor:
+        sql += " WHERE m.donor = ?"
+        params.append(donor.upper())
+    sql += " ORDER BY m.donor, m.date, c.conflict_id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    rows = store.query(sql, params)
     for row in rows:
         row["values"] = json.loads(row.pop("details"))
     return rows
@@ -318,14 +326,20 @@ def _constant_totals(
     return sorted(grouped.values(), key=lambda r: -r["total"])
 
 
-def timeline(store: Store, *, donor: str) -> list[Row]:
-    """Every measure of a donor in date order, running totals included and marked."""
-    return store.query(
-        """SELECT measure_id, sort_date AS when_, type, category, subtype, stage, aggregate,
-                  amount_value, amount_unit, amount_approx, value_usd, value_eur, mentions, conflicts
-           FROM measures WHERE donor = ? ORDER BY sort_date, measure_id""",
-        (donor.upper(),),
-    )
+def timeline(store: Store, *, donor: str, latest: int | None = None) -> list[Row]:
+    """Every measure of a donor in date order (or its `latest` ones), running totals included
+    and marked."""
+    sql = """SELECT measure_id, sort_date AS when_, type, category, subtype, stage, aggregate,
+                    amount_value, amount_unit, amount_approx, value_usd, value_eur, mentions, conflicts
+             FROM measures WHERE donor = ?"""
+    if latest is None:
+        return store.query(sql + " ORDER BY sort_date, measure_id", (donor.upper(),))
+    rows = store.query(sql + " ORDER BY sort_date DESC, measure_id DESC LIMIT ?", (donor.upper(), latest))
+    return rows[::-1]
+
+
+def count_measures(store: Store, *, donor: str) -> int:
+    return int(store.scalar("SELECT COUNT(*) FROM measures WHERE donor = ?", (donor.upper(),)) or 0)
 
 
 def documents(store: Store, *, limit: int = 50, offset: int = 0, q: str | None = None) -> list[Row]:

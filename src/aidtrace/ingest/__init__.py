@@ -23,7 +23,15 @@ from aidtrace.settings import Settings
 
 READERS = {".txt": read_text, ".md": read_text, ".html": read_html, ".htm": read_html, ".pdf": read_pdf}
 
-__all__ = ["MANIFEST_NAME", "READERS", "Manifest", "find_files", "parse_document", "read_document", "read_manifest"]
+__all__ = [
+    "MANIFEST_NAME",
+    "READERS",
+    "Manifest",
+    "find_files",
+    "parse_document",
+    "read_document",
+    "read_manifest",
+]
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:

@@ -162,8 +162,8 @@ def get_measure(store: StoreDep, measure_id: str) -> Json:
 
 @router.get("/conflicts", tags=["measures"], summary="Measures whose sources disagree")
 def list_conflicts(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> Json:
-    rows = queries.conflicts(store)
-    return Json(page([measure_json(row) for row in rows[offset : offset + limit + 1]], limit, offset))
+    rows = queries.conflicts(store, limit=limit + 1, offset=offset)
+    return Json(page([measure_json(row) for row in rows], limit, offset))
 
 
 @router.get("/totals", tags=["measures"], summary="Sums of single measures, and reported totals beside them")

@@ -212,7 +212,7 @@ def donor_profile(request: Request, store: StoreDep, donor: str) -> Response:
     tables = {key: queries.totals(store, by=(key,), donor=code)["totals"] for key in ("category", "stage")}
     reported = queries.totals(store, by=("donor",), donor=code)["reported"]
     stacked = queries.totals(store, by=("year", "category"), donor=code)["totals"]
-    timeline = queries.timeline(store, donor=code)
+    timeline = queries.timeline(store, donor=code, latest=300)
     return render(
         request,
         "donor.html",
@@ -221,10 +221,10 @@ def donor_profile(request: Request, store: StoreDep, donor: str) -> Response:
         by_category=tables["category"],
         by_stage=tables["stage"],
         reported=reported,
-        timeline=timeline[-300:],
-        timeline_total=len(timeline),
+        timeline=timeline,
+        timeline_total=queries.count_measures(store, donor=code),
         timeline_chart=stacked_chart(stacked, f"{code}: aid by year and category (USD)"),
-        conflicts=[row for row in queries.conflicts(store) if row["donor"] == code],
+        conflicts=queries.conflicts(store, donor=code, limit=200),
     )
 
 
@@ -345,7 +345,7 @@ def review_queue(
 
 @router.get("/conflicts", response_class=HTMLResponse)
 def conflicts_page(request: Request, store: StoreDep) -> Response:
-    return render(request, "conflicts.html", rows=queries.conflicts(store)[:500])
+    return render(request, "conflicts.html", rows=queries.conflicts(store, limit=500))
 
 
 @router.get("/login", response_class=HTMLResponse)
