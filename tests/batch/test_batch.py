@@ -220,3 +220,13 @@ def test_ray_engine_errors_say_what_to_do(tmp_path, examples, monkeypatch):
         1,
         "Error: the ray engine needs Ray: pip install 'aidtrace[ray]'\n",
     )
+
+
+def test_output_folder_inside_the_input_folder_is_not_read_as_input(tmp_path, examples):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Norway announced NOK 7.5 billion for Ukraine.\n", encoding="utf-8")
+    for _run in range(2):
+        result = run_batch_cli(corpus, "--out", corpus / "out")
+        assert result.exit_code == 0, result.output
+        assert "1 documents, 1 records in 1 partitions" in result.stderr

@@ -77,7 +77,9 @@ def run_batch(
     """Extract every document of `inputs` into partitions in `out`. See the module docstring."""
     job = _start(inputs, out, settings=settings, manifest=manifest, partition_size=partition_size)
     summary = BatchSummary(out=out)
-    todo = _unfinished(partitions.split(list_items(inputs), size=partition_size, key=job.key), summary)
+    todo = _unfinished(
+        partitions.split(list_items(inputs, skip=out), size=partition_size, key=job.key), summary
+    )
     with open_engine(
         engine, workers=workers, address=address, settings=settings, manifest=job.manifest
     ) as runner:

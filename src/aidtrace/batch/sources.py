@@ -74,12 +74,13 @@ class LineItem:
 Item = FileItem | LineItem
 
 
-def list_items(inputs: Iterable[str]) -> Iterator[Item]:
-    """Every work item of the inputs, in order: inputs as given, folders and globs sorted."""
+def list_items(inputs: Iterable[str], *, skip: Path | None = None) -> Iterator[Item]:
+    """Every work item of the inputs, in order: inputs as given, folders and globs sorted.
+    Files under `skip` (the output folder, when it lies inside an input folder) are left out."""
     beside: dict[Path, str] = {}
     for given in inputs:
         for path in _expand(given):
-            for found in _walk(path):
+            for found in _walk(path, skip=skip.resolve() if skip else None):
                 if is_archive(found):
                     yield from read_archive(found)
                 else:
@@ -160,14 +161,16 @@ def _expand(given: str) -> list[Path]:
     return [Path(match) for match in matches]
 
 
-def _walk(path: Path) -> Iterator[Path]:
+def _walk(path: Path, *, skip: Path | None) -> Iterator[Path]:
     """A folder's documents and archives in sorted order (as `ingest.find_files`), or the path."""
     if not path.is_dir():
         yield path
         return
+    inside = skip if skip is not None and skip.is_relative_to(path.resolve()) else None
     for file in sorted(path.rglob("*")):
         if file.is_file() and (file.suffix.lower() in READERS or is_archive(file)):
-            yield file
+            if inside is None or not file.resolve().is_relative_to(inside):
+                yield file
 
 
 def _file_key(path: Path, beside: dict[Path, str]) -> str:
