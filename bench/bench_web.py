@@ -35,24 +35,25 @@ RESULTS = ROOT / "bench" / "results"
 DONORS = ["USA", "DEU", "GBR", "JPN", "FRA", "CAN", "NLD", "POL", "NOR", "SWE", "EU", "KOR"]
 
 
-def request_mix(seed: int = 7, size: int = 400) -> list[tuple[str, str]]:
-    """(group, path) pairs: measures pages and totals, as analysts ask for them."""
+def request_mix(seed: int = 7, size: int = 400, depth: int = 10) -> list[tuple[str, str]]:
+    """`size` (group, path) pairs: measures pages and totals, as analysts ask for them;
+    `depth` is how many pages deep paging goes (more depth, fewer repeated requests)."""
     rng = random.Random(seed)
     mix: list[tuple[str, str]] = []
     for _ in range(size):
         donor = rng.choice(DONORS)
         pick = rng.random()
         if pick < 0.25:
-            params = {"donor": donor, "limit": 50, "offset": 50 * rng.randrange(10)}
+            params = {"donor": donor, "limit": 50, "offset": 50 * rng.randrange(depth)}
         elif pick < 0.40:
             params = {"donor": donor, "type": "aid", "limit": 50}
         elif pick < 0.50:
             params = {"category": rng.choice(["financial", "humanitarian", "military"]), "limit": 50}
         elif pick < 0.60:
-            year = rng.choice([2022, 2023, 2024, 2025])
-            params = {"donor": donor, "since": f"{year}-01", "until": f"{year}-06", "limit": 50}
+            year, month = rng.choice([2022, 2023, 2024, 2025]), rng.randrange(1, 13)
+            params = {"donor": donor, "since": f"{year}-{month:02d}", "until": f"{year}-12", "limit": 50}
         elif pick < 0.65:
-            params = {"limit": 50, "offset": 50 * rng.randrange(20)}
+            params = {"limit": 50, "offset": 50 * rng.randrange(2 * depth)}
         else:
             params = {}
         if params:
@@ -109,8 +110,9 @@ async def _client(
         writer.close()
 
 
-async def drive(host: str, port: int, clients: int, seconds: float) -> list[tuple[str, float, bool]]:
-    mix = request_mix()
+async def drive(
+    host: str, port: int, clients: int, seconds: float, mix: list[tuple[str, str]]
+) -> list[tuple[str, float, bool]]:
     out: list[tuple[str, float, bool]] = []
     deadline = time.perf_counter() + seconds
     await asyncio.gather(*(_client(host, port, mix, 7 * n, deadline, out) for n in range(clients)))
@@ -193,23 +195,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2, help="server processes (aidtrace serve --workers)")
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--no-cache", action="store_true", help="serve without the response cache")
+    parser.add_argument("--urls", type=int, default=400, help="distinct requests in the mix (at most)")
+    parser.add_argument("--depth", type=int, default=10, help="pages deep that paging goes")
     args = parser.parse_args()
 
     url = ensure_database(args.db, args.records)
     command = [str(Path(sys.executable).parent / "aidtrace"), "serve", "--db", url, "--port", str(args.port)]
     command += ["--workers", str(args.workers)]
-    server = subprocess.Popen(command, env={**os.environ, "AIDTRACE_TOKEN": ""})
+    env = {**os.environ, "AIDTRACE_TOKEN": "", "AIDTRACE_CACHE_ENTRIES": "0" if args.no_cache else "4096"}
+    server = subprocess.Popen(command, env=env)
     try:
         wait_until_up(args.port, server)
-        asyncio.run(drive("127.0.0.1", args.port, min(args.clients, 10), 5))  # warm caches
-        results = asyncio.run(drive("127.0.0.1", args.port, args.clients, args.seconds))
+        mix = request_mix(size=args.urls, depth=args.depth)
+        asyncio.run(drive("127.0.0.1", args.port, min(args.clients, 10), 5, request_mix(seed=1)))  # warm up
+        results = asyncio.run(drive("127.0.0.1", args.port, args.clients, args.seconds, mix))
     finally:
         server.terminate()
         server.wait(30)
     table = summarize(results, args.seconds)
     print(
         f"\n{machine()}; database {url.split('@')[-1]}; {args.workers} server worker(s); "
-        f"{args.clients} clients for {args.seconds:.0f} s\n"
+        f"{args.clients} clients for {args.seconds:.0f} s; response cache {'off' if args.no_cache else 'on'}; "
+        f"{len(set(mix))} distinct requests (paging {args.depth} pages deep)\n"
     )
     print("| requests | count | errors | req/s | p50 ms | p90 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|---|---|---|")
@@ -219,7 +227,8 @@ def main() -> None:
             f"{row['p90_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} |"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "web.json").write_text(
+    name = f"web-{'nocache' if args.no_cache else 'cache'}-{args.urls}.json"
+    (RESULTS / name).write_text(
         json.dumps(
             {"machine": machine(), "db": url.split("@")[-1], "args": vars(args), "results": table}, indent=1
         )

@@ -144,6 +144,7 @@ def test_a_version_1_database_migrates_forward_keeping_its_data(store: Store):
 
     with store.transaction():  # rebuild the database as version 1 held it
         for table in (
+            "data_version",
             "review_log",
             "reviews",
             "measure_rollup",
@@ -173,3 +174,31 @@ def test_a_version_1_database_migrates_forward_keeping_its_data(store: Store):
     assert store.schema_version() == SCHEMA_VERSION
     assert store.scalar("SELECT text FROM documents WHERE doc_id = 'kept'") == "text"
     assert store.scalar("SELECT COUNT(*) FROM measure_rollup") == 0
+
+
+def test_every_committed_write_changes_the_data_version_that_other_connections_see(store: Store):
+    other = Store(store.url)
+    try:
+        before = other.data_version()
+        store.query("SELECT COUNT(*) FROM documents")
+        assert other.data_version() == before  # reads change nothing
+        with store.transaction():
+            store.execute(
+                "INSERT INTO documents (doc_id, content_hash, text, format, status, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                ("v", "h", "text", "text", "stored", "now"),
+            )
+        assert other.data_version() == before + 1
+        _delete_everything_then_fail(store)
+        assert other.data_version() == before + 1  # a rolled-back write is no change
+    finally:
+        other.close()
+
+
+def _delete_everything_then_fail(store: Store) -> None:
+    try:
+        with store.transaction():
+            store.execute("DELETE FROM documents")
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        return
+    raise AssertionError("the transaction did not raise")

@@ -77,6 +77,7 @@ class Store:
                 f"unsupported database URL {url!r}; use sqlite:///path/to/file.db or postgresql://user@host/db"
             )
         self._depth = 0
+        self._versioned: bool | None = None  # has the data_version table (schema 5+)?
 
     # --- connections -------------------------------------------------------------------
 
@@ -144,7 +145,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One atomic unit of work; nested calls join the outer transaction."""
+        """One atomic unit of work; nested calls join the outer transaction. Committing it
+        increases data_version, which tells readers that something changed."""
         if self._depth:
             self._depth += 1
             try:
@@ -157,16 +159,32 @@ class Store:
             if self.dialect == "postgresql":
                 with self._conn.transaction():
                     yield self
+                    self._bump_version()
             else:
                 self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield self
+                    self._bump_version()
                 except BaseException:
                     self._conn.execute("ROLLBACK")
                     raise
                 self._conn.execute("COMMIT")
         finally:
             self._depth = 0
+
+    def _bump_version(self) -> None:
+        if self._versioned is None:
+            self._versioned = self._has_table("data_version")
+        if self._versioned:
+            self.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
+
+    def data_version(self) -> int:
+        """A number that changes whenever any process commits a write (0 before schema 5)."""
+        if self._versioned is None:
+            self._versioned = self._has_table("data_version")
+        if not self._versioned:
+            return 0
+        return int(self.scalar("SELECT version FROM data_version WHERE id = 1") or 0)
 
     # --- migrations ----------------------------------------------------------------------
 
@@ -198,6 +216,7 @@ class Store:
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, _now()),
                 )
+            self._versioned = None  # a migration may have added the data_version table
 
     def _has_table(self, name: str) -> bool:
         if self.dialect == "postgresql":

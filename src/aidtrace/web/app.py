@@ -7,7 +7,8 @@
 
 Requests borrow a Store from a small pool (one connection per concurrent request). Writes
 (uploads, reviews) change records in their own transaction, then measures are recomputed
-in the background, one reconciliation at a time (Reconciler).
+in the background, one reconciliation at a time (Reconciler). Read answers are kept by
+ResponseCache (cache.py) until any process commits a write.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from aidtrace.errors import AidtraceError, ConfigError
 from aidtrace.reconcile import reconcile
 from aidtrace.store import Store, default_url, open_store
+from aidtrace.web.cache import ResponseCache
 from aidtrace.web.security import Forbidden, Guard
 
 log = logging.getLogger("aidtrace.web")
@@ -44,22 +46,25 @@ class WebConfig:
     max_upload_bytes: int = 10_000_000
     export_cap: int = 200_000  # rows in one download of a view; 'aidtrace export' has no cap
     pool_size: int = 32
+    cache_entries: int = 4096  # API answers kept until the data changes (web/cache.py); 0: none
 
     @classmethod
     def from_env(cls, **given: Any) -> WebConfig:
-        """AIDTRACE_TOKEN, AIDTRACE_SECRET and AIDTRACE_MAX_UPLOAD_BYTES, under explicit values."""
+        """AIDTRACE_TOKEN, _SECRET, _MAX_UPLOAD_BYTES and _CACHE_ENTRIES, under explicit values."""
         values: dict[str, Any] = {}
         if os.environ.get("AIDTRACE_TOKEN"):
             values["token"] = os.environ["AIDTRACE_TOKEN"]
         if os.environ.get("AIDTRACE_SECRET"):
             values["secret"] = os.environ["AIDTRACE_SECRET"].encode("utf-8")
-        if os.environ.get("AIDTRACE_MAX_UPLOAD_BYTES"):
-            raw = os.environ["AIDTRACE_MAX_UPLOAD_BYTES"]
-            if not raw.isdigit() or int(raw) <= 0:
-                raise ConfigError(
-                    f"AIDTRACE_MAX_UPLOAD_BYTES={raw!r} is not a positive whole number of bytes"
-                )
-            values["max_upload_bytes"] = int(raw)
+        for name, key, least in (
+            ("AIDTRACE_MAX_UPLOAD_BYTES", "max_upload_bytes", 1),
+            ("AIDTRACE_CACHE_ENTRIES", "cache_entries", 0),
+        ):
+            raw = os.environ.get(name)
+            if raw:
+                if not raw.isdigit() or int(raw) < least:
+                    raise ConfigError(f"{name}={raw!r} is not a whole number of at least {least}")
+                values[key] = int(raw)
         values.update({k: v for k, v in given.items() if v is not None})
         config = cls(**values)
         if config.token is not None and len(config.token) < 16:
@@ -169,7 +174,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.state.pool = pool
     app.state.guard = Guard(config.token, config.secret)
     app.state.reconciler = Reconciler(pool)
-    app.add_middleware(SecurityHeaders, max_body=config.max_upload_bytes + 1_000_000)
+    app.add_middleware(ResponseCache, version=lambda: _data_version(pool), entries=config.cache_entries)
+    app.add_middleware(SecurityHeaders, max_body=config.max_upload_bytes + 1_000_000)  # outermost
     app.add_exception_handler(AidtraceError, _aidtrace_error)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(RequestValidationError, _invalid)
@@ -179,6 +185,11 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
+
+
+def _data_version(pool: StorePool) -> int:
+    with pool.store() as store:
+        return store.data_version()
 
 
 def _version() -> str:
