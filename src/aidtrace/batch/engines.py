@@ -53,9 +53,7 @@ def open_engine(
 ) -> Iterator[Engine]:
     """Start the named engine (its workers, or the connection to a cluster); shut it down after."""
     if engine == "local":
-        opened: Engine = LocalEngine(
-            workers=workers or os.cpu_count() or 1, settings=settings, manifest=manifest
-        )
+        opened: Engine = LocalEngine(workers=workers or cores(), settings=settings, manifest=manifest)
     elif engine == "ray":
         opened = RayEngine(workers=workers, address=address, settings=settings, manifest=manifest)
     else:
@@ -64,6 +62,13 @@ def open_engine(
         yield opened
     finally:
         opened.close()
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS says, else all)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def run_partitions(engine: Engine, partitions: Iterable[Partition]) -> Iterator[PartitionOutput]:
@@ -104,7 +109,8 @@ class LocalEngine:
             return future.result()
         except BrokenProcessPool:
             raise EngineError(
-                f"a worker process died while extracting {name(index)} (out of memory, or killed); "
+                f"a worker process died while extracting {name(index)} (out of memory, killed, or it could not "
+                "start: a script needs `if __name__ == '__main__':`); "
                 "finished partitions are kept: run the same command again, perhaps with a smaller "
                 "--partition-size or fewer --workers"
             ) from None

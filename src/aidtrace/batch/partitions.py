@@ -90,7 +90,9 @@ def done_counts(folder: Path, partition: Partition) -> Counts | None:
 
 
 def write_partition(folder: Path, output: PartitionOutput) -> None:
-    """The partition's three files, then its marker; each moved into place whole."""
+    """The partition's three files, then its marker; each moved into place whole. A marker
+    of an earlier run goes first, so it never stands beside files it does not describe."""
+    (folder / f"{name(output.index)}.done").unlink(missing_ok=True)
     for kind in KINDS:
         write_atomic(part_file(folder, output.index, kind), getattr(output, kind))
     marker = {"fingerprint": output.fingerprint, "counts": output.counts.to_dict(), "seconds": output.seconds}
