@@ -5,6 +5,8 @@ and the same failures.
 The corpus: the bundled examples (files with a manifest), six of them again as a JSON Lines
 archive with a bad line, and a .pdf that is not a PDF. `extract` reads no archives, so it
 reads the archive's documents as files with a manifest; the bad line fails in `batch` only.
+Each node has one CPU and each task needs one, and the driver keeps four partitions in
+flight, so the worker node runs partitions too, not only the head.
 """
 
 from __future__ import annotations
