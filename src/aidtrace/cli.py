@@ -21,6 +21,7 @@ import click
 
 from aidtrace import __version__, pipeline, queries
 from aidtrace.errors import AidtraceError, ConfigError
+from aidtrace.batch.cli import batch, load
 from aidtrace.exports import FORMATS as EXPORT_FORMATS
 from aidtrace.exports import WHAT, export
 from aidtrace.ingest import find_files
@@ -582,3 +583,7 @@ def _summary_line(summary: RunSummary, output: Path | None) -> str:
     if summary.failed:
         line += f"; {summary.failed} of {summary.documents} documents failed (see the errors above)"
     return line
+
+
+main.add_command(batch)
+main.add_command(load)
