@@ -20,8 +20,8 @@ from typing import IO, Any
 import click
 
 from aidtrace import __version__, pipeline, queries
-from aidtrace.errors import AidtraceError, ConfigError
 from aidtrace.batch.cli import batch, load
+from aidtrace.errors import AidtraceError, ConfigError
 from aidtrace.exports import FORMATS as EXPORT_FORMATS
 from aidtrace.exports import WHAT, export
 from aidtrace.ingest import find_files
