@@ -424,13 +424,13 @@ def serve(host: str, port: int, token_file: Path | None, workers: int, db: str |
     # one signing secret for every worker, so a session works whichever process answers
     if not os.environ.get("AIDTRACE_SECRET"):
         os.environ["AIDTRACE_SECRET"] = secrets.token_urlsafe(32)
-    config = WebConfig.from_env()  # checks the settings (and the database) before listening
+    config = WebConfig.from_env()  # a bad setting fails here, before anything listens
     writes = "writes need the token" if config.token else "read-only (no token configured)"
     click.echo(f"aidtrace serving on http://{host}:{port}/ ({writes}); Ctrl+C stops", err=True)
     if workers == 1:
         uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
     else:
-        create_app(config)  # migrate once before the workers start
+        open_store(config.db).close()  # migrate once, before the workers start
         uvicorn.run(
             "aidtrace.web:app_from_env",
             factory=True,

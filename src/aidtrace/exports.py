@@ -68,12 +68,12 @@ def _measures(store: Store, filters: dict[str, Any], cap: int | None) -> list[Ro
         ids = [row["measure_id"] for row in rows]
         mentions = _mentions(store, ids)
     else:
-        rows = store.query("SELECT * FROM measures ORDER BY donor, sort_date, measure_id")
+        rows = [
+            queries.typed(row)
+            for row in store.query("SELECT * FROM measures ORDER BY donor, sort_date, measure_id")
+        ]
         mentions = _mentions(store, None)
     for row in rows:
-        row["aggregate"] = bool(row["aggregate"])
-        row["amount_approx"] = None if row["amount_approx"] is None else bool(row["amount_approx"])
-        row["provenance"] = json.loads(row["provenance"])
         row["mentions"] = mentions.get(row["measure_id"], [])
     return rows
 

@@ -177,7 +177,6 @@ class RunSummary:
     unchanged: int = 0  # ingest: documents already stored with the same text and extractor
     run_id: str | None = None
     failures: list[Failure] = field(default_factory=list)
-    last: DocumentResult | None = None  # the latest result, for runs of one document
 
     def add(self, result: DocumentResult) -> None:
         self.documents += 1

@@ -123,10 +123,9 @@ def _ingest_one(
 
 def ingest_bytes(
     data: bytes, name: str, store: Store, *, meta: dict[str, Any], settings: Settings | None = None
-) -> RunSummary:
+) -> tuple[DocumentResult, RunSummary]:
     """Read, extract and store one uploaded document (file name `name`) as a run of its own;
-    a document that cannot be read is recorded as a failure like any other. The summary's
-    `last` is the document's result."""
+    a document that cannot be read is recorded as a failure like any other."""
     settings = settings or load_settings()
     path = Path(name)
     with _stored_run(store, "upload", settings) as (summary, tag):
@@ -137,8 +136,7 @@ def ingest_bytes(
         else:
             result = _store_one(doc, path, store, settings, tag, summary)
         summary.add(result)
-        summary.last = result
-    return summary
+    return result, summary
 
 
 def _store_one(

@@ -153,7 +153,17 @@ def measures(
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    return store.query(sql, params)
+    return [typed(row) for row in store.query(sql, params)]
+
+
+def typed(row: Row) -> Row:
+    """A row with SQL's 0/1 flags as booleans and provenance parsed, as every reader wants it."""
+    for flag in ("aggregate", "amount_approx"):
+        if row.get(flag) is not None:
+            row[flag] = bool(row[flag])
+    if isinstance(row.get("provenance"), str):
+        row["provenance"] = json.loads(row["provenance"])
+    return row
 
 
 SORTS = {  # the only ORDER BY clauses a request can choose; the key is what users send
@@ -209,16 +219,18 @@ def measure(store: Store, measure_id: str) -> Row:
     rows = store.query("SELECT * FROM measures WHERE measure_id = ?", (measure_id,))
     if not rows:
         raise NotFound(f"no measure {measure_id!r}; list them with 'aidtrace measures'")
-    found = rows[0]
-    found["provenance"] = json.loads(found["provenance"])
-    found["mentions"] = store.query(
-        """SELECT r.record_id, r.doc_id, r.date, r.amount_value, r.amount_unit, r.amount_approx, r.stage,
+    found = typed(rows[0])
+    found["mentions"] = [
+        typed(mention)
+        for mention in store.query(
+            """SELECT r.record_id, r.doc_id, r.date, r.amount_value, r.amount_unit, r.amount_approx, r.stage,
                   r.evidence_start, r.evidence_end, r.evidence_text, d.title, d.publisher, d.url, d.published
            FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
            JOIN documents d ON d.doc_id = r.doc_id
            WHERE mr.measure_id = ? ORDER BY d.published, r.doc_id, r.position""",
-        (measure_id,),
-    )
+            (measure_id,),
+        )
+    ]
     found["conflicts"] = [
         {"field": c["field"], "values": json.loads(c["details"])}
         for c in store.query("SELECT field, details FROM conflicts WHERE measure_id = ?", (measure_id,))
@@ -238,7 +250,7 @@ def conflicts(
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
-    rows = store.query(sql, params)
+    rows = [typed(row) for row in store.query(sql, params)]
     for row in rows:
         row["values"] = json.loads(row.pop("details"))
     return rows
@@ -288,7 +300,7 @@ def totals(
             ORDER BY donor, period_end DESC LIMIT ?""",
         [*reported_params, reported_limit],
     )
-    return {"totals": summed, "reported": reported}
+    return {"totals": summed, "reported": [typed(row) for row in reported]}
 
 
 def by_type(store: Store, *, donor: str | None = None) -> list[Row]:
@@ -333,9 +345,11 @@ def timeline(store: Store, *, donor: str, latest: int | None = None) -> list[Row
                     amount_value, amount_unit, amount_approx, value_usd, value_eur, mentions, conflicts
              FROM measures WHERE donor = ?"""
     if latest is None:
-        return store.query(sql + " ORDER BY sort_date, measure_id", (donor.upper(),))
-    rows = store.query(sql + " ORDER BY sort_date DESC, measure_id DESC LIMIT ?", (donor.upper(), latest))
-    return rows[::-1]
+        rows = store.query(sql + " ORDER BY sort_date, measure_id", (donor.upper(),))
+    else:
+        newest = sql + " ORDER BY sort_date DESC, measure_id DESC LIMIT ?"
+        rows = store.query(newest, (donor.upper(), latest))[::-1]
+    return [typed(row) for row in rows]
 
 
 def count_measures(store: Store, *, donor: str) -> int:
@@ -354,6 +368,13 @@ def documents(store: Store, *, limit: int = 50, offset: int = 0, q: str | None =
             FROM documents d{where} ORDER BY d.published DESC, d.doc_id LIMIT ? OFFSET ?""",
         [*params, limit, offset],
     )
+
+
+def document_text(store: Store, doc_id: str) -> str:
+    text = store.scalar("SELECT text FROM documents WHERE doc_id = ?", (doc_id,))
+    if text is None:
+        raise NotFound(f"no document {doc_id!r}; list documents with GET /api/documents")
+    return str(text)
 
 
 def document(store: Store, doc_id: str) -> Row:

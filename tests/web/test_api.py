@@ -227,6 +227,13 @@ def test_an_uploaded_document_is_stored_extracted_and_reconciled(client: TestCli
     assert again.json()["unchanged"] is True
 
 
+def test_a_new_document_without_records_is_not_reported_unchanged(client: TestClient):
+    text = b"The weather in Kyiv was mild on Tuesday, forecasters said.\n"
+    first = upload(client, "weather.txt", text).json()
+    assert first == {"doc_id": "weather", "records": 0, "unchanged": False}
+    assert upload(client, "weather.txt", text).json()["unchanged"] is True
+
+
 def test_uploads_of_html_and_pdf_are_read_by_their_readers(client: TestClient, tmp_path: Path):
     html = f"<html><head><title>Winter aid</title></head><body><p>{STATEMENT}</p></body></html>"
     assert upload(client, "page.html", html.encode()).status_code == 201

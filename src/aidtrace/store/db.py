@@ -172,17 +172,18 @@ class Store:
         finally:
             self._depth = 0
 
-    def _bump_version(self) -> None:
+    def _has_version(self) -> bool:
         if self._versioned is None:
             self._versioned = self._has_table("data_version")
-        if self._versioned:
+        return self._versioned
+
+    def _bump_version(self) -> None:
+        if self._has_version():
             self.execute("UPDATE data_version SET version = version + 1 WHERE id = 1")
 
     def data_version(self) -> int:
         """A number that changes whenever any process commits a write (0 before schema 5)."""
-        if self._versioned is None:
-            self._versioned = self._has_table("data_version")
-        if not self._versioned:
+        if not self._has_version():
             return 0
         return int(self.scalar("SELECT version FROM data_version WHERE id = 1") or 0)
 

@@ -24,7 +24,7 @@ from aidtrace import pipeline, queries
 from aidtrace.errors import InvalidRequest
 from aidtrace.exports import FORMATS, WHAT, export
 from aidtrace.ingest import READERS
-from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, RunSummary
+from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, DocumentResult, RunSummary
 from aidtrace.queries import GROUPS, REVIEW_FILTERS, SORTS
 from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
@@ -135,37 +135,21 @@ async def measure_filters(
 Filters = Annotated[dict[str, Any], Depends(measure_filters)]
 
 
-def measure_json(row: dict[str, Any]) -> dict[str, Any]:
-    row = dict(row)
-    if "aggregate" in row:
-        row["aggregate"] = bool(row["aggregate"])
-    if row.get("amount_approx") is not None:
-        row["amount_approx"] = bool(row["amount_approx"])
-    if isinstance(row.get("provenance"), str):
-        row["provenance"] = json.loads(row["provenance"])
-    return row
-
-
 @router.get("/measures", tags=["measures"], summary="Measures, filtered, sorted and paged")
 def list_measures(store: StoreDep, filters: Filters, limit: Limit = 50, offset: Offset = 0) -> Json:
     rows = queries.measures(store, **filters, limit=limit + 1, offset=offset)
-    return Json(page([measure_json(row) for row in rows], limit, offset))
+    return Json(page(rows, limit, offset))
 
 
 @router.get("/measures/{measure_id}", tags=["measures"], summary="One measure, its mentions and conflicts")
 def get_measure(store: StoreDep, measure_id: str) -> Json:
-    found = measure_json(queries.measure(store, measure_id))
-    for mention in found["mentions"]:
-        mention["amount_approx"] = (
-            None if mention["amount_approx"] is None else bool(mention["amount_approx"])
-        )
-    return Json(found)
+    return Json(queries.measure(store, measure_id))
 
 
 @router.get("/conflicts", tags=["measures"], summary="Measures whose sources disagree")
 def list_conflicts(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> Json:
     rows = queries.conflicts(store, limit=limit + 1, offset=offset)
-    return Json(page([measure_json(row) for row in rows], limit, offset))
+    return Json(page(rows, limit, offset))
 
 
 @router.get("/totals", tags=["measures"], summary="Sums of single measures, and reported totals beside them")
@@ -183,7 +167,6 @@ def get_totals(
     if not keys:
         raise InvalidRequest("by: name at least one of " + ", ".join(GROUPS))
     result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor, type=type)
-    result["reported"] = [measure_json(row) for row in result["reported"]]
     return Json({"currency": currency, "constant": constant, "by": list(keys), **result})
 
 
@@ -192,7 +175,6 @@ def get_timeline(store: StoreDep, donor: Annotated[str, Query(pattern=CODE)]) ->
     rows = queries.timeline(store, donor=donor)
     for row in rows:
         row["date"] = row.pop("when_")
-        row["aggregate"] = bool(row["aggregate"])
     return Json({"donor": donor.upper(), "items": rows})
 
 
@@ -234,9 +216,7 @@ def upload_document(
     published: Annotated[str | None, Form(description="YYYY-MM-DD")] = None,
 ) -> JSONResponse:
     meta = {"doc_id": doc_id, "title": title, "publisher": publisher, "url": url, "published": published}
-    summary = store_upload(request, store, file.filename, file.file, meta)
-    result = summary.last
-    assert result is not None
+    result, summary = store_upload(request, store, file.filename, file.file, meta)
     if result.failure:
         return JSONResponse(
             {"error": {"status": 422, "code": "unreadable_document", "message": result.failure.message}},
@@ -248,7 +228,7 @@ def upload_document(
         {
             "doc_id": stored,
             "records": len(result.records),
-            "unchanged": not result.records and result.doc is not None,
+            "unchanged": summary.unchanged == 1,  # already stored with this text: records kept
         },
         status_code=201,
         headers={"Location": f"/api/documents/{stored}"},
@@ -257,7 +237,7 @@ def upload_document(
 
 def store_upload(
     request: Request, store: Store, filename: str | None, stream: BinaryIO, meta: dict[str, str | None]
-) -> RunSummary:
+) -> tuple[DocumentResult, RunSummary]:
     """Check an upload (type, size, id, metadata), then store and extract it; the API and
     the dashboard's form both come here."""
     name = Path(filename or "").name

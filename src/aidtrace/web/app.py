@@ -18,7 +18,7 @@ import os
 import queue
 import secrets
 import threading
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 from aidtrace.errors import AidtraceError, ConfigError
 from aidtrace.reconcile import reconcile
 from aidtrace.store import Store, default_url, open_store
-from aidtrace.web.cache import ResponseCache
+from aidtrace.web.cache import App, Message, Receive, ResponseCache, Scope, Send
 from aidtrace.web.security import Forbidden, Guard
 
 log = logging.getLogger("aidtrace.web")
@@ -255,11 +255,6 @@ async def _internal(request: Request, exc: Exception) -> Response:
 
 # --- headers and body limit, as plain ASGI (no per-request task overhead) -----------------
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
 HEADERS = [
     (
         b"content-security-policy",
@@ -276,7 +271,7 @@ class SecurityHeaders:
     """Adds the headers above to every response, and refuses a body larger than `max_body`
     (by its Content-Length) before anything reads it."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_body: int) -> None:
+    def __init__(self, app: App, max_body: int) -> None:
         self.app = app
         self.max_body = max_body
 
@@ -286,19 +281,16 @@ class SecurityHeaders:
             return
         length = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if length.isdigit() and int(length) > self.max_body:
-            body = (
-                b'{"error": {"status": 413, "code": "too_large", "message": "the request body is larger than '
-                + str(self.max_body).encode()
-                + b' bytes; upload a smaller document or raise AIDTRACE_MAX_UPLOAD_BYTES"}}'
+            message = (
+                f"the request body is larger than {self.max_body} bytes; "
+                "upload a smaller document or raise AIDTRACE_MAX_UPLOAD_BYTES"
             )
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 413,
-                    "headers": [(b"content-type", b"application/json"), *HEADERS],
-                }
+            refusal = JSONResponse(
+                {"error": {"status": 413, "code": "too_large", "message": message}},
+                status_code=413,
+                headers={k.decode(): v.decode() for k, v in HEADERS},
             )
-            await send({"type": "http.response.body", "body": body})
+            await refusal(scope, receive, send)
             return
 
         async def with_headers(message: Message) -> None:

@@ -29,7 +29,7 @@ from aidtrace.queries import REVIEW_FILTERS, SORTS
 from aidtrace.review import FIELDS
 from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
-from aidtrace.web.api import DOC_ID, Filters, get_store, measure_json, store_upload
+from aidtrace.web.api import DOC_ID, Filters, get_store, store_upload
 from aidtrace.web.highlight import context_of, segments
 from aidtrace.web.security import (
     CSRF_COOKIE,
@@ -236,7 +236,7 @@ def measures_page(request: Request, store: StoreDep, filters: Filters, page: int
     return render(
         request,
         "measures.html",
-        rows=[measure_json(row) for row in rows[:PAGE]],
+        rows=rows[:PAGE],
         filters=filters,
         given=given,
         page=page,
@@ -251,13 +251,11 @@ def measures_page(request: Request, store: StoreDep, filters: Filters, page: int
 
 @router.get("/measures/{measure_id}", response_class=HTMLResponse)
 def measure_page(request: Request, store: StoreDep, measure_id: str) -> Response:
-    found = measure_json(queries.measure(store, measure_id))
+    found = queries.measure(store, measure_id)
     texts: dict[str, str] = {}
     for mention in found["mentions"]:
         if mention["doc_id"] not in texts:
-            texts[mention["doc_id"]] = str(
-                store.scalar("SELECT text FROM documents WHERE doc_id = ?", (mention["doc_id"],))
-            )
+            texts[mention["doc_id"]] = queries.document_text(store, mention["doc_id"])
         mention["context"] = context_of(
             texts[mention["doc_id"]], mention["evidence_start"], mention["evidence_end"]
         )
@@ -285,7 +283,7 @@ def document_page(request: Request, store: StoreDep, doc_id: str) -> Response:
 @router.get("/records/{record_id}", response_class=HTMLResponse)
 def record_page(request: Request, store: StoreDep, record_id: str) -> Response:
     found = queries.record(store, record_id)
-    text = str(store.scalar("SELECT text FROM documents WHERE doc_id = ?", (found["doc_id"],)))
+    text = queries.document_text(store, found["doc_id"])
     evidence = found["evidence"]
     return render(
         request,
@@ -406,9 +404,9 @@ async def upload_form(request: Request, background: BackgroundTasks, store: Stor
         if not isinstance(upload, StarletteUpload) or not upload.filename:
             raise InvalidRequest("choose a file to upload")
         meta = {k: values.get(k) or None for k in ("doc_id", "title", "publisher", "url", "published")}
-        summary = await run_in_threadpool(store_upload, request, store, upload.filename, upload.file, meta)
-    result = summary.last
-    assert result is not None
+        result, _summary = await run_in_threadpool(
+            store_upload, request, store, upload.filename, upload.file, meta
+        )
     if result.failure:
         return render(request, "upload.html", http_status=422, failure=result.failure.message)
     background.add_task(request.app.state.reconciler.request)
