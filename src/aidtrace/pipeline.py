@@ -88,19 +88,24 @@ def ingest(
 
 @contextmanager
 def _stored_run(store: Store, command: str, settings: Settings) -> Iterator[tuple[RunSummary, str]]:
-    """A row in `runs` for the documents stored inside the block, finished with their counts."""
     tag = f"{settings.extractor} {version('aidtrace')}"
+    with stored_run(
+        store, command, extractor=settings.extractor, version=version("aidtrace"), settings=settings.digest()
+    ) as summary:
+        yield summary, tag
+
+
+@contextmanager
+def stored_run(
+    store: Store, command: str, *, extractor: str, version: str, settings: dict[str, Any]
+) -> Iterator[RunSummary]:
+    """A row in `runs` for the documents stored inside the block, finished with their counts."""
     summary = RunSummary(run_id=uuid.uuid4().hex[:12])
     assert summary.run_id is not None
     writes.start_run(
-        store,
-        run_id=summary.run_id,
-        command=command,
-        extractor=settings.extractor,
-        version=version("aidtrace"),
-        settings=settings.digest(),
+        store, run_id=summary.run_id, command=command, extractor=extractor, version=version, settings=settings
     )
-    yield summary, tag
+    yield summary
     writes.finish_run(
         store, summary.run_id, documents=summary.documents, failed=summary.failed, records=summary.records
     )
@@ -149,13 +154,7 @@ def _store_one(
 ) -> DocumentResult:
     run_id = summary.run_id or ""
     digest = writes.content_hash(doc)
-    state = writes.document_state(store, doc.doc_id)
-    if (
-        state
-        and state["content_hash"] == digest
-        and state["status"] == "extracted"
-        and state["extractor"] == tag
-    ):
+    if writes.is_current(store, doc, digest=digest, extractor=tag):
         summary.unchanged += 1
         return DocumentResult(source=str(path), doc=doc)
     writes.save_document(store, doc, digest=digest, run_id=run_id)  # the text first

@@ -10,13 +10,13 @@ recorded under the extractor and version that made the partitions, not the loade
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from aidtrace.batch import partitions
 from aidtrace.batch.partitions import Job
 from aidtrace.model import Document, Record, RunSummary
+from aidtrace.pipeline import stored_run
 from aidtrace.store import Store, writes
 
 
@@ -25,23 +25,13 @@ def load_batch(
 ) -> RunSummary:
     """Store every partition of the finished batch job in `folder`."""
     job = partitions.read_job(folder)
-    summary = RunSummary(run_id=uuid.uuid4().hex[:12])
-    run_id = summary.run_id or ""
-    writes.start_run(
-        store,
-        run_id=run_id,
-        command="load",
-        extractor=job.extractor,
-        version=job.version,
-        settings=job.settings,
-    )
-    for index in range(job.partitions):
-        _load_partition(folder, index, store, job, summary)
-        if on_partition:
-            on_partition(summary)
-    writes.finish_run(
-        store, run_id, documents=summary.documents, failed=summary.failed, records=summary.records
-    )
+    with stored_run(
+        store, "load", extractor=job.extractor, version=job.version, settings=job.settings
+    ) as summary:
+        for index in range(job.partitions):
+            _load_partition(folder, index, store, job, summary)
+            if on_partition:
+                on_partition(summary)
     return summary
 
 
@@ -64,12 +54,7 @@ def _load_document(
     """Store one document as `ingest` would (see the module docstring)."""
     run_id = summary.run_id or ""
     digest = writes.content_hash(doc)
-    state = writes.document_state(store, doc.doc_id)
-    if (
-        status == "extracted"
-        and state
-        and (state["content_hash"], state["status"], state["extractor"]) == (digest, "extracted", tag)
-    ):
+    if status == "extracted" and writes.is_current(store, doc, digest=digest, extractor=tag):
         summary.unchanged += 1
         return
     writes.save_document(store, doc, digest=digest, run_id=run_id)  # the text first

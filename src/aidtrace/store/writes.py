@@ -80,6 +80,15 @@ def document_state(store: Store, doc_id: str) -> Row | None:
     return rows[0] if rows else None
 
 
+def is_current(store: Store, doc: Document, *, digest: str, extractor: str) -> bool:
+    """Whether `doc` is stored with this text and metadata (`digest`) and was extracted by
+    `extractor` ("name version"): then there is nothing to redo."""
+    state = document_state(store, doc.doc_id)
+    if state is None:
+        return False
+    return (state["content_hash"], state["status"], state["extractor"]) == (digest, "extracted", extractor)
+
+
 def save_document(store: Store, doc: Document, *, digest: str, run_id: str) -> None:
     """Store the text as read before any processing (status 'stored')."""
     with store.transaction():
