@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from aidtrace.errors import ConfigError, UnreadableDocument
-from aidtrace.ingest import MANIFEST_NAME, READERS
+from aidtrace.ingest import MANIFEST_NAME, READERS, parse_document
 from aidtrace.ingest.html import read_html
 from aidtrace.ingest.text import read_text
 from aidtrace.model import Document
@@ -116,13 +116,9 @@ def read_line(item: LineItem, *, settings: Settings) -> Document:
     reader = FORMATS.get(fmt)
     if reader is None:
         raise UnreadableDocument(f"{item.source}: 'format' is {fmt!r}; use one of: {', '.join(FORMATS)}")
-    doc = reader(row["text"].encode("utf-8"), path=Path(item.source), doc_id=str(row["doc_id"]))
-    if not doc.text.strip():
-        raise UnreadableDocument(f"{item.source}: no text found in the document; check its 'text'")
-    meta = {name: str(row[name]) for name in METADATA if row.get(name) is not None}
-    return replace(
-        doc, **{name: meta.get(name) or getattr(doc, name) for name in METADATA}, source=item.source
-    )
+    meta = {name: str(row[name]) for name in ("doc_id", *METADATA) if row.get(name) is not None}
+    doc = parse_document(row["text"].encode("utf-8"), Path(item.source), meta, reader=reader)
+    return replace(doc, source=item.source)  # "archive.jsonl:12" as given, not as Path spells it
 
 
 def _parse_line(item: LineItem, settings: Settings) -> dict[str, Any]:

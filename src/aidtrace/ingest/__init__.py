@@ -65,9 +65,12 @@ def reader_for(path: Path) -> Callable[..., Document]:
     return reader
 
 
-def parse_document(data: bytes, path: Path, meta: dict[str, Any]) -> Document:
-    """A Document from a file's bytes (read from disk or uploaded) and its metadata."""
-    reader = reader_for(path)
+def parse_document(
+    data: bytes, path: Path, meta: dict[str, Any], *, reader: Callable[..., Document] | None = None
+) -> Document:
+    """A Document from a file's bytes (read from disk, uploaded, or a line of an archive,
+    whose `reader` is named by the line, not by `path`) and its metadata."""
+    reader = reader or reader_for(path)
     doc_id = meta.get("doc_id") or path.stem
     doc = reader(data, path=path, doc_id=str(doc_id))
     if not doc.text.strip():
