@@ -91,6 +91,7 @@ class Record:
     amount: Amount | None = None
     date: str | None = None  # YYYY-MM-DD | YYYY-MM | YYYY; None when the sentence gives none
     period: tuple[str, str] | None = None
+    part_of: Amount | None = None  # the whole this amount is a component of (value and unit; approx unused)
     channel: str | None = None
     items: tuple[str, ...] = ()
     gdp_share: float | None = None  # extension: "0.13% of its GDP" -> 0.13 (percent)
@@ -109,6 +110,7 @@ class Record:
             "amount": self.amount.to_dict() if self.amount else None,
             "date": self.date,
             "period": list(self.period) if self.period else None,
+            "part_of": {"value": self.part_of.value, "unit": self.part_of.unit} if self.part_of else None,
             "channel": self.channel,
             "items": list(self.items),
             "evidence": self.evidence.to_dict(),
@@ -119,6 +121,7 @@ class Record:
     def from_dict(cls, data: dict[str, Any]) -> Record:
         amount = data.get("amount")
         period = data.get("period")
+        whole = data.get("part_of")
         evidence = data["evidence"]
         return cls(
             doc_id=str(data["doc_id"]),
@@ -133,6 +136,7 @@ class Record:
             amount=Amount(**amount) if amount else None,
             date=data.get("date"),
             period=(period[0], period[1]) if period else None,
+            part_of=Amount(value=whole["value"], unit=whole["unit"]) if whole else None,
             channel=data.get("channel"),
             items=tuple(data.get("items") or ()),
             gdp_share=data.get("gdp_share"),

@@ -31,6 +31,8 @@ CSV_FIELDS = (
     "date",
     "period_start",
     "period_end",
+    "part_of_value",
+    "part_of_unit",
     "channel",
     "items",
     "gdp_share",
@@ -43,9 +45,10 @@ CSV_FIELDS = (
 def flat_row(record: Record) -> dict[str, Any]:
     """One CSV row: nested fields flattened, items joined with '; '."""
     data = record.to_dict()
-    amount, period, evidence = (
+    amount, period, whole, evidence = (
         data.pop("amount") or {},
         data.pop("period") or [None, None],
+        data.pop("part_of") or {},
         data.pop("evidence"),
     )
     data.update(
@@ -54,6 +57,8 @@ def flat_row(record: Record) -> dict[str, Any]:
         amount_approx=amount.get("approx"),
         period_start=period[0],
         period_end=period[1],
+        part_of_value=whole.get("value"),
+        part_of_unit=whole.get("unit"),
         items="; ".join(data.pop("items")),
         evidence_start=evidence["start"],
         evidence_end=evidence["end"],
