@@ -15,6 +15,7 @@ from aidtrace.extractor.actors import ActorMention
 from aidtrace.extractor.amounts import AmountMention
 from aidtrace.extractor.context import NON_DONORS, TARGETS
 from aidtrace.extractor.lexicon import Lexicon
+from aidtrace.extractor.syntax import is_verb
 
 VERB_CLASSES = ("pledge", "deliver", "train", "total", "sanction", "refugee", "sign", "visit", "host")
 
@@ -40,13 +41,21 @@ def find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[Tri
         for match in lexicon.term_pattern(f"verb.{name}").finditer(view, start, end):
             spans.setdefault((match.start(), match.end()), set()).add(name)
     triggers = [
-        Trigger(s, e, frozenset(classes), view[s:e].lower()) for (s, e), classes in sorted(spans.items())
+        Trigger(s, e, frozenset(classes), view[s:e].lower())
+        for (s, e), classes in sorted(spans.items())
+        if not _needs_parse(lexicon, classes, view[s:e]) or is_verb(view[start:end], s - start)
     ]
     # a longer phrase ("handed over") wins over a word inside it
     triggers = [
         t for t in triggers if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)
     ]
     return [t for t in triggers if _is_predicate(view, t)]
+
+
+def _needs_parse(lexicon: Lexicon, classes: set[str], word: str) -> bool:
+    """A form that only a lemma row generates ("supplies", "transport") may be a noun: the
+    tagger decides. Forms written out in terms.tsv keep their word-list rules."""
+    return all(lexicon.only_inflected(f"verb.{name}", word) for name in classes)
 
 
 def _is_predicate(view: str, trigger: Trigger) -> bool:
@@ -264,10 +273,38 @@ def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
             if word == "May" or (name == "modal" and reported and word.lower() == "would"):
                 continue  # the month ("on 27 May"), or reported commitment ("said it would")
             return True
+    if _bare_infinitive(view[clause.start : trigger.start]):
+        return True
     after = view[trigger.end : min(clause.end, trigger.end + 25)]
     return bool(
         re.match(r"\s+(?:to\s+)?(?:consider|discuss|study|explore)|\s+(?:would|could|might|may)\b", after)
     )
+
+
+# what may stand before "to VERB" when the infinitive still asserts an act: a commitment verb
+# ("agreed to provide", "voted to send"), a copula of arrangement ("is to provide"), or the
+# subject itself in a headline ("Finland to send €200m to Ukraine")
+_COMMITTED_TO = re.compile(
+    r"(?:agree[sd]?|decide[sd]?|pledge[sd]?|promise[sd]?|commit(?:s|ted)|vow(?:s|ed)|vote[sd]?|announce[sd]?|"
+    r"resolve[sd]?|move[sd]?|continue[sd]?|began|begun|start(?:s|ed)|undert(?:ook|akes)|is|are|was|were|"
+    r"also|then|will|already|swiftly|quickly|now|and|first|going)\b(?:[^.;]{0,60}[,)])?\s+to\s+$",
+    re.IGNORECASE,
+)
+
+
+def _bare_infinitive(before: str) -> bool:
+    """'it was important to supply air defence', 'funds to rebuild': an infinitive that no
+    commitment governs is a purpose or an evaluation, not an act."""
+    if not re.search(r"\bto\s+$", before):
+        return False
+    if re.search(r"\b(?:it|this|that)\s+(?:is|was|will\s+be|would\s+be)\s+to\s+$", before):
+        return True  # "how important it was to supply"
+    if _COMMITTED_TO.search(before) or re.search(
+        r"\b(?:first|second|third|latest|only)\b[^,;.]{0,50}\bto\s+$", before, re.IGNORECASE
+    ):
+        return False  # "agreed to provide"; "the first non-NATO country to sign"
+    subject = re.search(r"(?:^|[,;:—–-]\s*|\n)\W*((?:[A-Z][\w.'’-]*\s+){1,4})to\s+$", before)
+    return subject is None  # a capitalised subject right before "to": a headline's plan
 
 
 def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:

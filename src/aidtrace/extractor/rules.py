@@ -357,4 +357,18 @@ def _dedupe(records: list[Record]) -> list[Record]:
             continue
         seen.add(key)
         kept.append(record)
-    return kept
+    return [r for r in kept if not any(_restates(r, other) for other in kept)]
+
+
+def _restates(record: Record, other: Record) -> bool:
+    """A figureless record of a sentence that also states the same act with its figure ("pledged
+    £2bn, to be spent on equipment"): the second clause only describes the first."""
+    return (
+        record.amount is None
+        and record.type != "sanction"  # "froze the assets of 122 ..., and added items to ...": two acts
+        and other.amount is not None
+        and (record.type, record.donor, record.recipient, record.evidence.start)
+        == (other.type, other.donor, other.recipient, other.evidence.start)
+        and set(record.items) <= set(other.items)
+        and record.subtype in (None, other.subtype)
+    )
