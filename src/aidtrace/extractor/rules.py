@@ -58,15 +58,19 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
     records: list[Record] = []
     sentences = split_sentences(view)
     for start, end in sentences:
+        found = _sentence_records(doc, view, start, end, context, lexicon)
         if _is_heading(view, start, end):
-            continue
-        records.extend(_sentence_records(doc, view, start, end, context, lexicon))
+            # a headline asserts a measure only with its actor named in it (contract, ruling 7)
+            named = {a.code for a in find_actors(view, start, end, lexicon, when=None)}
+            found = [r for r in found if r.donor in named]
+        records.extend(found)
     return records
 
 
 def _is_heading(view: str, start: int, end: int) -> bool:
     """A line of its own without closing punctuation, not a list item: a headline or heading
-    ("Norway allocates NOK 7.5 billion for Ukraine", "Pinned: Dutch PM signs pact in Kharkiv")."""
+    ("Norway allocates NOK 7.5 billion for Ukraine", "Pinned: Dutch PM signs pact in Kharkiv").
+    Headlines are read like sentences; only their donor must be named in them."""
     whole_line = (start == 0 or view[start - 1] == "\n") and (end == len(view) or view[end] == "\n")
     if not whole_line or view[end - 1] in ".!?:;\"'" or _is_bullet(view, start):
         return False
@@ -264,7 +268,8 @@ def _clause_records(
         money = [
             m for m in money if not re.search(r"\b(?:whose|which|who|that)\b", view[trigger.end : m.start])
         ]
-    quantities: list[AmountMention | None] = [*money] if money else [*counts[:1]] if counts else [None]
+    # one record per figure: every money amount, else every count ("4 individuals, 2 banks and 17 firms")
+    quantities: list[AmountMention | None] = [*money] if money else [*counts] if counts else [None]
     records = []
     pairs = _pair(donors, quantities, clause_actors)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
