@@ -117,7 +117,7 @@ class Attributes:
         ) or re.search(r"\bto\s+$", before)
         if future or "pledge" in trigger.classes:
             return "pledged"
-        if trigger.classes & {"deliver", "train"}:
+        if trigger.classes & {"deliver", "train", "receive"}:
             return "delivered"
         return None
 

@@ -17,7 +17,18 @@ from aidtrace.extractor.context import NON_DONORS, TARGETS
 from aidtrace.extractor.lexicon import Lexicon
 from aidtrace.extractor.syntax import is_verb
 
-VERB_CLASSES = ("pledge", "deliver", "train", "total", "sanction", "refugee", "sign", "visit", "host")
+VERB_CLASSES = (
+    "pledge",
+    "deliver",
+    "train",
+    "total",
+    "receive",
+    "sanction",
+    "refugee",
+    "sign",
+    "visit",
+    "host",
+)
 
 
 @dataclass(slots=True)
@@ -201,7 +212,7 @@ def _trigger_type(
         return "refugees", None
     units = ("items", "tonnes", "people") if "train" in classes else ("items", "tonnes")
     goods_or_money = any(a.kind == "money" or a.amount.unit in units for a in amounts)
-    if classes & {"pledge", "deliver", "train", "total"} and (
+    if classes & {"pledge", "deliver", "train", "total", "receive"} and (
         has("noun.aid") or has("item.head") or goods_or_money
     ):
         return "aid", None
@@ -273,7 +284,8 @@ def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
             if word == "May" or (name == "modal" and reported and word.lower() == "would"):
                 continue  # the month ("on 27 May"), or reported commitment ("said it would")
             return True
-    if _bare_infinitive(view[clause.start : trigger.start]):
+    finite = [t for t in clause.triggers[1:] if not re.search(r"\bto\s+$", view[t.start - 4 : t.start])]
+    if not finite and _bare_infinitive(view[max(0, trigger.start - 120) : trigger.start]):
         return True
     after = view[trigger.end : min(clause.end, trigger.end + 25)]
     return bool(
@@ -285,9 +297,11 @@ def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
 # ("agreed to provide", "voted to send"), a copula of arrangement ("is to provide"), or the
 # subject itself in a headline ("Finland to send €200m to Ukraine")
 _COMMITTED_TO = re.compile(
-    r"(?:agree[sd]?|decide[sd]?|pledge[sd]?|promise[sd]?|commit(?:s|ted)|vow(?:s|ed)|vote[sd]?|announce[sd]?|"
-    r"resolve[sd]?|move[sd]?|continue[sd]?|began|begun|start(?:s|ed)|undert(?:ook|akes)|is|are|was|were|"
-    r"also|then|will|already|swiftly|quickly|now|and|first|going)\b(?:[^.;]{0,60}[,)])?\s+to\s+$",
+    r"(?:(?:agree[sd]?|decide[sd]?|pledge[sd]?|promise[sd]?|commit(?:s|ted)|vow(?:s|ed)|vote[sd]?|"
+    r"announce[sd]?|resolve[sd]?|move[sd]?|continue[sd]?|began|begun|start(?:s|ed)|undert(?:ook|akes)|"
+    r"used|uses|took|takes|seized)\b[^.;]{0,60}?|"
+    r"(?:is|are|was|were|also|then|will|already|swiftly|quickly|now|and|first|going)\b(?:[^.;]{0,60}[,)])?)"
+    r"\s+to\s+$",
     re.IGNORECASE,
 )
 

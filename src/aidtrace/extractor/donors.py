@@ -22,6 +22,9 @@ _BLOCKING = re.compile(
 )
 
 
+_FROM = re.compile(
+    r"\bfrom\s+(?:the\s+)?(?:(?:government|people|taxpayers)\s+of\s+(?:the\s+)?)?$", re.IGNORECASE
+)
 _AGENT = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -78,6 +81,13 @@ def find_donors(
         listed = _codes([a for a in after if a.code not in NON_DONORS and a.kind != "adjective"])
         if listed:
             return listed
+    if record_type == "aid" and "receive" in trigger.classes:
+        # "Ukraine received $1.3 billion from the United States": the giver follows "from"
+        return _codes(
+            [a for a in after if a.kind != "channel" and _FROM.search(view[max(0, a.start - 40) : a.start])][
+                :1
+            ]
+        )
     subjects = [a for a in before if _is_subject(view, a, clause.start, record_type)]
     acting = [
         a

@@ -288,7 +288,9 @@ def _clause_records(
             context,
             lexicon,
         )
-        for recipient in recipients:
+        for recipient in (
+            _targets_of(quantity, recipients, clause_actors) if record_type == "sanction" else recipients
+        ):
             records.append(
                 Record(
                     doc_id=doc.doc_id,
@@ -313,6 +315,19 @@ def _clause_records(
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+def _targets_of(
+    quantity: AmountMention | None, targets: list[str], clause_actors: list[ActorMention]
+) -> list[str]:
+    """'18 Russian individuals and 4 Belarusian entities': a count whose own noun phrase names
+    a target is aimed at that target only; other figures at every target of the clause."""
+    if quantity is None or quantity.kind != "count" or len(targets) < 2:
+        return targets
+    own = [
+        a.code for a in clause_actors if a.code in targets and quantity.start <= a.start < quantity.end + 3
+    ]
+    return own[:1] or targets
 
 
 def _listed_donors(
