@@ -203,7 +203,7 @@ def is_concrete(
 def count_fits(unit: str, record_type: str, subtype: str | None) -> bool:
     return {
         "refugees": unit == "people",
-        "sanction": unit in ("entities", "people", "items"),
+        "sanction": unit in ("entities", "firms", "people", "items"),
         "agreement": unit == "agreements",
         "diplomacy": unit in ("firms", "people") and subtype == "conference",
         "aid": unit in ("items", "tonnes") or (unit == "people" and subtype == "training"),

@@ -112,11 +112,12 @@ def _ing(stem: str) -> str:
 
 def _doubles(verb: str) -> bool:
     """ship -> shipped, plan -> planned, commit -> committed; not open -> opened."""
-    verb = verb.replace("qu", "qw")  # the u of qu is no vowel: equip -> equipped
+    if verb in DOUBLING:
+        return True
+    verb = verb.replace("qu", "qw")  # the u of qu is no vowel
     if not re.search(r"[^aeiou][aeiou][bdgklmnprt]$", verb) or re.search(r"[aeiou]{2}.$", verb):
         return False
-    syllables = len(re.findall(r"[aeiouy]+", verb))
-    return syllables == 1 or verb in DOUBLING
+    return len(re.findall(r"[aeiouy]+", verb)) == 1
 
 
 def _doubled(verb: str) -> str:

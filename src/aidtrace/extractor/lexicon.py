@@ -122,6 +122,7 @@ def _load(data: Path) -> Lexicon:
     _load_currencies(lexicon, data / "currencies.tsv")
     for list_name, term, value, *_ in _rows(data / "terms.tsv"):
         if value == "+":  # a lemma: every inflection (extractor/inflect.py)
+            lexicon.terms[list_name][term.lower()] = ""
             for form in inflections(term):  # "+" marks a form no row lists as written
                 lexicon.terms[list_name].setdefault(form.lower(), "+")
         else:

@@ -276,6 +276,8 @@ def _clause_records(
     gdp_share = gdp_share_of(view, clause, lexicon)
     for donor, quantity in pairs:
         amount = amount_for(quantity, donor)
+        if amount and record_type == "sanction" and amount.unit == "firms":
+            amount = replace(amount, unit="entities")  # listed firms are entities (ruling 5)
         aggregate, period, record_date = record_timing(
             view,
             clause,
@@ -377,7 +379,20 @@ def _dedupe(records: list[Record]) -> list[Record]:
             continue
         seen.add(key)
         kept.append(record)
-    return [r for r in kept if not any(_restates(r, other) for other in kept)]
+    # "pledged €50m, to be spent on demining kits": the figureless clause's items and kind join
+    # the figure's record, and it is no record of its own
+    merged = {id(r): r for r in kept}
+    for record in kept:
+        figure = next((other for other in kept if _restates(record, other)), None)
+        if figure is not None:
+            del merged[id(record)]
+            merged[id(figure)] = replace(
+                merged[id(figure)],
+                items=tuple(dict.fromkeys(merged[id(figure)].items + record.items)),
+                subtype=merged[id(figure)].subtype or record.subtype,
+                category=merged[id(figure)].category or record.category,
+            )
+    return list(merged.values())
 
 
 def _restates(record: Record, other: Record) -> bool:
@@ -389,6 +404,6 @@ def _restates(record: Record, other: Record) -> bool:
         and other.amount is not None
         and (record.type, record.donor, record.recipient, record.evidence.start)
         == (other.type, other.donor, other.recipient, other.evidence.start)
-        and set(record.items) <= set(other.items)
-        and record.subtype in (None, other.subtype)
+        # goods of its own beside the figure's goods: another act ("supplied X, and delivered 100 Y")
+        and (not other.items or set(record.items) <= set(other.items))
     )

@@ -41,6 +41,13 @@ def token_at(doc: Any, offset: int) -> Any | None:
 
 
 def is_verb(sentence: str, offset: int) -> bool:
-    """Whether the word at `offset` of `sentence` is tagged as a verb form."""
-    token = token_at(parse(sentence), offset)
-    return token is not None and token.tag_ in VERB_TAGS
+    """Whether the word at `offset` of `sentence` is used as a verb: tagged as one, or the root
+    of a sentence the tagger found no verb in ("Finland ships 40 generators to Ukraine", where
+    the small model reads "ships" as a plural noun)."""
+    doc = parse(sentence)
+    token = token_at(doc, offset)
+    if token is None:
+        return False
+    if token.tag_ in VERB_TAGS:
+        return True
+    return bool(token.dep_ == "ROOT" and not any(t.tag_ in VERB_TAGS for t in doc))
