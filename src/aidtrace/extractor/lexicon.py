@@ -121,9 +121,10 @@ def _load(data: Path) -> Lexicon:
     _load_officials(lexicon, data / "officials.tsv")
     _load_currencies(lexicon, data / "currencies.tsv")
     for list_name, term, value, *_ in _rows(data / "terms.tsv"):
-        if value == "+":  # a lemma: every inflection (extractor/inflect.py)
-            lexicon.terms[list_name][term.lower()] = ""
-            for form in inflections(term):  # "+" marks a form no row lists as written
+        if value in ("+", "=+"):  # a lemma: every inflection (extractor/inflect.py)
+            if value == "=+":  # and its written form is trusted as a predicate without the tagger
+                lexicon.terms[list_name][term.lower()] = ""
+            for form in inflections(term):  # "+" marks a form that the tagger must confirm
                 lexicon.terms[list_name].setdefault(form.lower(), "+")
         else:
             lexicon.terms[list_name][term.lower()] = value

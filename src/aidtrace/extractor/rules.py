@@ -93,7 +93,9 @@ def _sentence_records(
     actors = find_actors(view, start, end, lexicon, when=when)
     dates = find_dates(view, start, end, context.published)
     remember_events(view, start, end, dates, context)
-    triggers = find_triggers(view, start, end, lexicon)
+    triggers = [
+        t for t in find_triggers(view, start, end, lexicon) if not _describes_a_thing(view, t, actors)
+    ]
     sentence_text = view[start:end]
     if count_ukraine(sentence_text, lexicon):
         context.ukraine_recent = 0
@@ -144,6 +146,18 @@ _REPORTING = re.compile(
     r",?\s*(?:[\w'-]+\s+){0,6}?(?:said|says|announced|confirmed|stated|told\s+\w+)\b[^,;]{0,40}[.!\"']*\s*$",
     re.IGNORECASE,
 )
+
+
+def _describes_a_thing(view: str, trigger: Trigger, actors: list[ActorMention]) -> bool:
+    """'paid into NATO's fund, which finances fuel': a relative clause on a thing (a fund, a
+    programme) describes it; on an actor ('Japan, which has provided ...') it asserts."""
+    relative = re.search(
+        r"(,\s*)(?:which|that)\s+(?:\w+\s+){0,2}$", view[max(0, trigger.start - 40) : trigger.start]
+    )
+    if not relative:
+        return False
+    comma = max(0, trigger.start - 40) + relative.start(1)
+    return not any(a.end <= comma and comma - a.end <= 2 for a in actors)
 
 
 def _is_citation(text: str) -> bool:
