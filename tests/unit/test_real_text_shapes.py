@@ -118,3 +118,48 @@ def test_an_infinitive_governed_by_an_act_asserts_and_a_purpose_clause_adds_no_r
     assert records("Spain pledged €50 million to Ukraine, to be spent on demining equipment.") == [
         ("aid", "ESP", "UKR", 50e6, "EUR")
     ]
+
+
+def parts(text, published="2024-03-15"):
+    return [
+        (r.amount.value, r.part_of.value if r.part_of else None)
+        for r in aidtrace.extract(text, published=published)
+        if r.amount
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Belgium pledged €300 million to Ukraine, including €120 million for demining.",
+            [(300e6, None), (120e6, 300e6)],
+        ),
+        (
+            "Since 2022 Austria has provided €900 million to Ukraine, of which €400 million in 2024.",
+            [(900e6, None), (400e6, 900e6)],
+        ),
+        (
+            "Norway announced NOK 2 billion for Ukraine on Monday. The package also includes NOK 500 million "
+            "for the energy grid, Oslo said.",
+            [(2e9, None), (500e6, 2e9)],
+        ),
+    ],
+)
+def test_components_name_the_whole_they_belong_to(text, expected):
+    assert parts(text) == expected
+
+
+def test_a_government_release_speaks_for_its_state_before_naming_it_in_every_sentence():
+    text = (
+        "The Government of Denmark is expanding its support for Ukraine. Denmark will send more aid, "
+        "and Denmark's parliament backs it. Copenhagen says the war is far from over.\n\n"
+        "The Government has decided to donate an additional DKK 300 million to Ukraine."
+    )
+    assert ("aid", "DNK", "UKR", 300e6, "DKK") in records(text)
+
+
+def test_title_case_headlines_are_read_like_sentences():
+    assert records("Canada to Give C$50 Million in Humanitarian Aid to Ukraine\n\nOttawa said so.") == [
+        ("aid", "CAN", "UKR", 50e6, "CAD")
+    ]

@@ -23,6 +23,7 @@ VERB_CLASSES = (
     "train",
     "total",
     "receive",
+    "include",
     "sanction",
     "refugee",
     "sign",
@@ -78,7 +79,11 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     beyond' is no act.
     """
     raw_before = view[max(0, trigger.start - 12) : trigger.start]
-    if view[trigger.start].isupper() and re.search(r"[\w']\s+$", raw_before):
+    if (
+        view[trigger.start].isupper()
+        and re.search(r"[\w']\s+$", raw_before)
+        and not _title_case_line(view, trigger.start)
+    ):
         return False  # capitalised inside a sentence: part of a name ("the Russia Sanctions Act")
     before = raw_before.lower()
     if trigger.word.endswith("ing"):
@@ -93,6 +98,15 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     ):
         return False
     return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
+
+
+def _title_case_line(view: str, at: int) -> bool:
+    """A headline in title case ("Japan to Give Additional Aid to Ukraine"): most of the longer
+    words of the line are capitalised, so a capital says nothing about names."""
+    start = view.rfind("\n", 0, at) + 1
+    end = view.find("\n", at)
+    words = re.findall(r"[A-Za-z][\w'-]{3,}", view[start : end if end >= 0 else len(view)])
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 _CUT = re.compile(r";|,\s|\s(?:and|while|but|whereas)\s")
@@ -212,6 +226,9 @@ def _trigger_type(
         return "refugees", None
     units = ("items", "tonnes", "people") if "train" in classes else ("items", "tonnes")
     goods_or_money = any(a.kind == "money" or a.amount.unit in units for a in amounts)
+    if "include" in classes and classes <= {"include"}:
+        # "the package also includes £18m for ...": a component with its figure (ruling 3)
+        return ("aid", None) if has("noun.aid") and any(a.kind == "money" for a in amounts) else None
     if classes & {"pledge", "deliver", "train", "total", "receive"} and (
         has("noun.aid") or has("item.head") or goods_or_money
     ):
@@ -324,6 +341,8 @@ def _bare_infinitive(before: str) -> bool:
 def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
     """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
     trigger = clause.triggers[0]
+    if "include" in trigger.classes:
+        return False  # the package named as subject is the whole its figure belongs to
     if trigger.word in ("pledge", "pledges", "promise", "commitment") and re.search(
         r"\b(?:the|this|that|its|his|her)\s+$", view[max(0, trigger.start - 6) : trigger.start], re.IGNORECASE
     ):

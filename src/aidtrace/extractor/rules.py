@@ -18,6 +18,7 @@ last full date ("on the same day").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 
@@ -38,9 +39,10 @@ from aidtrace.extractor.context import NON_DONORS, Context, count_ukraine
 from aidtrace.extractor.dates import DateMention, find_dates
 from aidtrace.extractor.donors import find_donors, find_targets, is_for_ukraine, update_donor
 from aidtrace.extractor.lexicon import Lexicon, load_lexicon
+from aidtrace.extractor.parts import whole_from_context, wholes
 from aidtrace.extractor.sentences import clean, split_sentences
 from aidtrace.extractor.timing import in_relative_clause, record_timing, remember_events
-from aidtrace.model import Document, Record, Span
+from aidtrace.model import Amount, Document, Record, Span
 
 
 def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Record]:
@@ -55,6 +57,7 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
         ukraine_strong=mentions >= 3 and mentions * 250 >= len(view.split()),
         russia_doc=bool(re.search(r"\bRussi|\bMoscow\b|\bKremlin\b|\bBelarus", view)),
     )
+    context.donor = _main_actor(view, lexicon, published)
     records: list[Record] = []
     sentences = split_sentences(view)
     for start, end in sentences:
@@ -65,6 +68,21 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
             found = [r for r in found if r.donor in named]
         records.extend(found)
     return records
+
+
+def _main_actor(view: str, lexicon: Lexicon, published: date | None) -> str | None:
+    """The state the document is mostly about, the discourse donor before any sentence names
+    one ("The Government is increasing its support ..." in a ministry's release): the actor
+    named most often, if it is named at least three times and twice as often as the next."""
+    when = published.isoformat() if published else None
+    counts = Counter(
+        a.code
+        for a in find_actors(view, 0, len(view), lexicon, when=when)
+        if a.code not in NON_DONORS and a.kind not in ("channel",)
+    ).most_common(2)
+    if not counts or counts[0][1] < 3 or (len(counts) > 1 and counts[0][1] < 2 * counts[1][1]):
+        return None
+    return counts[0][0]
 
 
 def _is_heading(view: str, start: int, end: int) -> bool:
@@ -286,12 +304,21 @@ def _clause_records(
     quantities: list[AmountMention | None] = [*money] if money else [*counts] if counts else [None]
     records = []
     pairs = _pair(donors, quantities, clause_actors)
+    parts = wholes(view, [a for a in amounts if a.kind == "money"])
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     gdp_share = gdp_share_of(view, clause, lexicon)
     for donor, quantity in pairs:
         amount = amount_for(quantity, donor)
         if amount and record_type == "sanction" and amount.unit == "firms":
             amount = replace(amount, unit="entities")  # listed firms are entities (ruling 5)
+        whole = parts.get(quantity.start) if quantity else None
+        part_of = (
+            amount_for(whole, donor)
+            if whole
+            else whole_from_context(sentence_text, amount, donor, context.last_record)
+            if amount and amount.is_money and record_type == "aid"
+            else None
+        )
         aggregate, period, record_date = record_timing(
             view,
             clause,
@@ -321,6 +348,7 @@ def _clause_records(
                     amount=amount,
                     date=None if aggregate else record_date,
                     period=period if aggregate else None,
+                    part_of=Amount(value=part_of.value, unit=part_of.unit) if part_of else None,
                     channel=attrs.channel,
                     items=attrs.items,
                     gdp_share=gdp_share,
