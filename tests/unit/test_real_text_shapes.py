@@ -163,3 +163,31 @@ def test_title_case_headlines_are_read_like_sentences():
     assert records("Canada to Give C$50 Million in Humanitarian Aid to Ukraine\n\nOttawa said so.") == [
         ("aid", "CAN", "UKR", 50e6, "CAD")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a pledge reported as the object of thanks (ruling 6)
+        (
+            "Zelensky thanked Sweden for its pledge of an additional SEK 3 billion next year.",
+            [("aid", "SWE", "UKR", 3e9, "SEK")],
+        ),
+        (
+            "President Zelensky on Monday thanked his Dutch counterpart, Prime Minister Dick Schoof, for "
+            "announcing a new package worth €400 million.",
+            [("aid", "NLD", "UKR", 400e6, "EUR")],
+        ),
+    ],
+)
+def test_gratitude_names_the_donor(text, expected):
+    assert records(text) == expected
+
+
+def test_a_new_round_of_sanctions_is_an_act_and_quoted_modifiers_do_not_hide_a_count():
+    assert records("Australia imposed new sanctions on Russia on Tuesday.") == [
+        ("sanction", "AUS", "RUS", None, None)
+    ]
+    assert records('Britain sanctions 12 more Russian "ghost fleet" tankers') == [
+        ("sanction", "GBR", "RUS", 12, "items")
+    ]

@@ -187,6 +187,12 @@ def is_concrete(
         return True
     if money or counts or attrs.items or attrs.channel or attrs.subtype:
         return True
+    if record_type == "sanction" and re.search(
+        r"\b(?:new|additional|further|fresh|more|latest|tougher|expanded|largest|round\s+of)\b[^.;]{0,30}\b(?:sanctions|restrictive\s+measures)\b",
+        text,
+        re.IGNORECASE,
+    ):
+        return True  # a new round of sanctions is itself the act
     if _GENERIC.search(text):
         return False  # "pledged its continued support for Ukraine this year"
     if any(d.kind in ("point", "anaphora") for d in dates):

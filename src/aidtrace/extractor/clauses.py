@@ -91,6 +91,10 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         # continues the subject's act (", banning imports of ...", "and training soldiers")
         if re.search(r"\b(?:is|are|was|were|been|by)\s+$", before):
             return True
+        if re.search(r"\bfor\s+$", before) and _THANKS.search(
+            view[max(0, trigger.start - 160) : trigger.start]
+        ):
+            return True  # "thanked Norway for providing ...": the act thanked for (ruling 6)
         reporting = re.match(r"announc|say|stat|confirm|not|signal", trigger.word)
         return bool(re.search(r"(?:,|\band)\s+$", before)) and not reporting
     if re.search(r"(?:ed|en)$", trigger.word) and re.search(
@@ -98,6 +102,11 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     ):
         return False
     return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
+
+
+_THANKS = re.compile(
+    r"\b(?:thank(?:s|ed|ing)?|grateful|gratitude|appreciat\w*|praised|hailed)\b", re.IGNORECASE
+)
 
 
 def _title_case_line(view: str, at: int) -> bool:
@@ -168,7 +177,12 @@ def signed_in_person(
 
 
 def clause_type(
-    view: str, clause: Clause, actors: list[ActorMention], amounts: list[AmountMention], lexicon: Lexicon
+    view: str,
+    clause: Clause,
+    actors: list[ActorMention],
+    amounts: list[AmountMention],
+    lexicon: Lexicon,
+    russia_doc: bool = False,
 ) -> tuple[str, str | None] | None:
     """(type, subtype hint) of what the clause's predicate does, or None.
 
@@ -181,27 +195,37 @@ def clause_type(
         return bool(lexicon.term_pattern(name).search(text))
 
     for trigger in clause.triggers:
-        kind = _trigger_type(view, clause, trigger.classes, text, has, actors, amounts, lexicon)
+        kind = _trigger_type(view, clause, trigger, text, has, actors, amounts, lexicon, russia_doc)
         if kind is not None:
             return kind
     return None
 
 
+_RESTRICTIVE = re.compile(r"sanction|designat|blacklist|froze|freez|impos|target")
+
+
 def _trigger_type(
     view: str,
     clause: Clause,
-    classes: frozenset[str],
+    trigger: Trigger,
     text: str,
     has: Callable[[str], bool],
     actors: list[ActorMention],
     amounts: list[AmountMention],
     lexicon: Lexicon,
+    russia_doc: bool,
 ) -> tuple[str, str | None] | None:
+    classes = trigger.classes
+    # the target is named in the clause, or the document is about Russia and the verb can only
+    # be a restrictive act ("These measures will target 35 senior officials of Gazprom")
+    restrictive = _RESTRICTIVE.match(trigger.word) and russia_doc
     if (
         "sanction" in classes
         and has("noun.sanction")
         and (
-            any(a.code in TARGETS for a in actors) or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
+            any(a.code in TARGETS for a in actors)
+            or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
+            or restrictive
         )
     ):
         return "sanction", None
@@ -341,8 +365,10 @@ def _bare_infinitive(before: str) -> bool:
 def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
     """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
     trigger = clause.triggers[0]
-    if "include" in trigger.classes:
-        return False  # the package named as subject is the whole its figure belongs to
+    if all(t.classes == {"include"} for t in clause.triggers):
+        return False  # "the package includes £18m": the package is the whole its figure belongs to
+    if _THANKS.search(view[max(0, trigger.start - 160) : trigger.start]):
+        return False  # "thanked Norway for its pledge of NOK 5 billion": the pledge thanked for
     if trigger.word in ("pledge", "pledges", "promise", "commitment") and re.search(
         r"\b(?:the|this|that|its|his|her)\s+$", view[max(0, trigger.start - 6) : trigger.start], re.IGNORECASE
     ):

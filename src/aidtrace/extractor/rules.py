@@ -259,7 +259,7 @@ def _clause_records(
     text = view[clause.start : clause.end]
     sentence_text = view[sentence[0] : sentence[1]]
     clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
-    kind = clause_type(view, clause, actors, clause_amounts, lexicon)
+    kind = clause_type(view, clause, actors, clause_amounts, lexicon, context.russia_doc)
     if kind is None or is_unreal(view, clause, lexicon):
         return [], []
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
