@@ -191,3 +191,12 @@ def test_a_new_round_of_sanctions_is_an_act_and_quoted_modifiers_do_not_hide_a_c
     assert records('Britain sanctions 12 more Russian "ghost fleet" tankers') == [
         ("sanction", "GBR", "RUS", 12, "items")
     ]
+
+
+def test_a_dateline_is_no_actor_and_a_double_restatement_is_no_figure():
+    assert records(
+        "OSLO, Norway -- Canada pledged C$60 million to Ukraine on Friday, its defence minister said."
+    ) == [("aid", "CAN", "UKR", 60e6, "CAD")]
+    assert records(
+        "Norway is allocating NOK 2 billion (about €170 million or US$185 million) for Ukraine."
+    ) == [("aid", "NOR", "UKR", 2e9, "NOK")]

@@ -262,7 +262,18 @@ def _merge_ranges(view: str, mentions: list[AmountMention]) -> list[AmountMentio
 def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMention]:
     """'¥471.9 billion (about $3 billion)': the second figure restates the first."""
     kept: list[AmountMention] = []
+    dropped: AmountMention | None = None
     for amount in amounts:
+        if (
+            dropped
+            and amount.kind == "money"
+            and re.fullmatch(
+                r"\s*(?:or|and|/|,)\s*(?:about\s+|around\s+|some\s+)?", view[dropped.end : amount.start]
+            )
+        ):
+            dropped = amount  # "NOK 1 billion (nearly €90 million or US$95 million)": both restate
+            continue
+        dropped = None
         previous = kept[-1] if kept else None
         if (
             previous
@@ -275,6 +286,7 @@ def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMen
                 and _CONVERSION.match(gap)
                 and ("(" in gap or re.search(r"or|equivalent|about|around|roughly|approximately|some", gap))
             ):
+                dropped = amount
                 continue
         kept.append(amount)
     return kept

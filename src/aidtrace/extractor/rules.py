@@ -108,7 +108,13 @@ def _sentence_records(
     doc: Document, view: str, start: int, end: int, context: Context, lexicon: Lexicon
 ) -> list[Record]:
     when = context.published.isoformat() if context.published else None
-    actors = find_actors(view, start, end, lexicon, when=when)
+    dateline = _DATELINE.match(view, start, end)
+    # "WARSAW, Poland -- South Korea's president ...": where the story was filed acts in nothing
+    actors = [
+        a
+        for a in find_actors(view, start, end, lexicon, when=when)
+        if not dateline or a.start >= dateline.end()
+    ]
     dates = find_dates(view, start, end, context.published)
     remember_events(view, start, end, dates, context)
     triggers = [
@@ -176,6 +182,12 @@ def _describes_a_thing(view: str, trigger: Trigger, actors: list[ActorMention]) 
         return False
     comma = max(0, trigger.start - 40) + relative.start(1)
     return not any(a.end <= comma and comma - a.end <= 2 for a in actors)
+
+
+_DATELINE = re.compile(
+    r"\s*[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]+)*(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?"
+    r"(?:,?\s*[A-Z][a-z]{2}\.?\s+\d{1,2})?(?:\s*\([^)\n]{1,40}\))?\s*(?:--|—|–|-)\s+"
+)
 
 
 def _is_citation(text: str) -> bool:
