@@ -287,6 +287,11 @@ def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Le
         if not (
             re.fullmatch(r"visits?|trips?", t.word)
             and _MENTIONED.search(view[max(clause.start, t.start - 45) : t.start])
+            # "said on a surprise visit to Kyiv": the subject's own visit
+            and not re.search(
+                r"\b(?:on|during)\s+(?:a|an|his|her|their)\s+(?:[\w-]+\s+){0,2}$",
+                view[max(clause.start, t.start - 45) : t.start],
+            )
         )
     ]
     if not acts:
@@ -300,8 +305,13 @@ def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Le
             a.code not in NON_DONORS and a.kind in ("capital", "country", "official", "body")
             for a in in_clause
         )
-    donor_official = any(a.kind == "official" and a.code not in NON_DONORS for a in in_clause) or bool(
-        re.search(r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary)\b", text)
+    donor_official = (
+        any(a.kind == "official" and a.code not in NON_DONORS for a in in_clause)
+        or bool(
+            re.search(r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary)\b", text)
+            # "He had arrived in Kyiv": a leader the story is about, as a pronoun
+            or re.match(r"\W*(?:He|She)\s+(?:\w+\s+){0,2}$", view[clause.start : acts[0].start])
+        )
     )
     # the destination follows the verb: "visited Kyiv", "travelled to Ukraine"; or "met ... in Kyiv"
     destination = any(
