@@ -40,9 +40,8 @@ def mention(record_id: str, **fields) -> dict:
 
 
 def groups(rows: list[dict]) -> list[set[str]]:
-    _measures, links, _conflicts = build_measures(rows)
     by_measure: dict[str, set[str]] = {}
-    for measure_id, record_id in links:
+    for measure_id, record_id in build_measures(rows).links:
         by_measure.setdefault(measure_id, set()).add(record_id)
     return sorted(by_measure.values(), key=lambda s: sorted(s))
 
@@ -57,6 +56,7 @@ def test_hedged_and_rounded_figures_of_one_total_are_one_measure():
             amount_approx=1,
             period_start="2022-02",
             period_end="2024-02-22",
+            published="2024-02-22",
         ),
         mention(
             "b",
@@ -65,6 +65,7 @@ def test_hedged_and_rounded_figures_of_one_total_are_one_measure():
             amount_unit="USD",
             period_start="2022-02",
             period_end="2024-06-14",
+            published="2024-06-14",
         ),
         mention(
             "c",
@@ -74,6 +75,7 @@ def test_hedged_and_rounded_figures_of_one_total_are_one_measure():
             amount_approx=1,
             period_start="2022-03",
             period_end="2024-11-15",
+            published="2024-11-15",
         ),
     ]
     assert groups(rows) == [{"a", "b", "c"}]
@@ -109,7 +111,8 @@ def test_figures_that_disagree_for_one_dated_act_are_a_conflict():
         mention("a", amount_value=4.5e9, amount_unit="USD", date="2023-12-06", subtype="grant"),
         mention("b", amount_value=5.5e9, amount_unit="USD", date="2023-12-06", subtype="grant"),
     ]
-    measures, _links, conflicts = build_measures(rows)
+    result = build_measures(rows)
+    measures, conflicts = result.measures, result.conflicts
     assert len(measures) == 1
     assert measures[0]["conflicts"] == 1
     (conflict,) = conflicts
@@ -131,7 +134,7 @@ def test_a_measure_takes_its_date_from_its_most_precise_mention():
         mention("a", type="diplomacy", subtype="visit", stage=None, date="2023-03"),
         mention("b", type="diplomacy", subtype="visit", stage=None, date="2023-03-21"),
     ]
-    (measure,), _links, _conflicts = build_measures(rows)
+    (measure,) = build_measures(rows).measures
     assert (measure["date"], measure["mentions"], json.loads(measure["provenance"])["date"]) == (
         "2023-03-21",
         2,
