@@ -251,6 +251,8 @@ class _Index:
                 month, year = _month(when), int(when[:4])
                 keys += [("am", unit, b, m) for b in near for m in range(month - 2, month + 3)]
                 keys += [("ayo", unit, b, y) for b in near for y in (year, year + 1)]
+                if row["stage"]:  # a pledge delivered later (or a delivery pledged earlier)
+                    keys += [("as", unit, b, y) for b in near for y in (year - 1, year, year + 1)]
             else:  # a year only: any date in that year, or late in the year before
                 year = int(when[:4])
                 keys += [("ay", unit, b, y) for b in near for y in (year, year - 1)]
@@ -276,6 +278,8 @@ class _Index:
             keys.append(("a", unit, bucket))
             if when and len(when) >= 7:
                 keys += [("am", unit, bucket, _month(when)), ("ay", unit, bucket, int(when[:4]))]
+                if row["stage"]:
+                    keys.append(("as", unit, bucket, int(when[:4])))
             elif when:
                 keys.append(("ayo", unit, bucket, int(when[:4])))
         if when:
@@ -374,6 +378,8 @@ def _same_act(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return False  # one document giving two figures the same day reports two measures
     if a["amount_value"] is None or b["amount_value"] is None or _amounts_agree(a, b) is not False:
         return False
+    if a.get("part_of_value") is not None or b.get("part_of_value") is not None:
+        return False  # a component and its whole (or another component) on one day are two amounts
     day = a["date"] and len(a["date"]) == 10 and a["date"] == b["date"]
     month = (
         a["date"]
