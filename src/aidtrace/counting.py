@@ -9,9 +9,11 @@ total compares with them.
   (`part_of`), not collective figures (G7, NATO: members' shares), not rejected ones.
 - committed = every counted aid measure with a USD value (pledged, delivered or stage not
   stated); delivered = those whose stage is `delivered`.
-- A measure counts from the day it is placed on (`placement`): its own date, a year-only
-  date at its first report within that year (else the year's end), its period's end, and
-  with no date at all the publication date of its earliest source ("first_reported").
+- A measure counts as committed from the day it is placed on (`placement`): its own date,
+  a month or a year at its first report within it (else its last day), its period's end,
+  and with no date at all the publication date of its earliest source ("first_reported");
+  a pledge later reported delivered is committed from the pledge and counts as delivered
+  from the delivery (`delivered_on`).
 - A reported running total is compared with the sum over the span it covers (from its
   period start, if any, to its as-of date), in its category when it names one, delivered
   alone when it reports deliveries; a difference above COVERAGE (15%) is a coverage
@@ -26,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+
+from aidtrace.model import COUNT_UNITS
 
 COVERAGE = 0.15
 MISSING = "measures missing"
@@ -51,15 +55,16 @@ def placement(
     date: str | None, period_end: str | None, first_reported: str | None
 ) -> tuple[str | None, str | None]:
     """The day a measure counts from, and how it was chosen (see the module docstring)."""
-    if date and len(date) >= 7:
-        return date, "date"
-    if date:  # a year only: when it was first reported within that year, else the year's end
-        year_end = day_of(date, end=True)
-        if first_reported and day_of(date) <= first_reported[:10] <= year_end:
-            return first_reported[:10], "year"
-        return year_end, "year"
+    if date and len(date) >= 10:
+        return date[:10], "date"
+    if date:  # a month or a year: its first report within it, else its last day
+        start, end = day_of(date), day_of(date, end=True)
+        how = "month" if len(date) == 7 else "year"
+        if first_reported and start <= first_reported[:10] <= end:
+            return first_reported[:10], how
+        return end, how
     if period_end:
-        return period_end, "period"
+        return day_of(period_end, end=True), "period"
     if first_reported:
         return first_reported[:10], "first_reported"
     return None, None
@@ -76,39 +81,58 @@ class _Series:
 
 
 class Cumulative:
-    """Running sums of counted, priced aid measures of one donor, by placement day, for
-    every combination of category (None: all) and basis (committed or delivered)."""
+    """Running sums of counted, priced aid measures of one donor, for every combination of
+    category (None: all) and basis (committed from `placed_on`, delivered from
+    `delivered_on`), and sums per currency as written."""
 
     def __init__(self, measures: Iterable[Row]) -> None:
-        rows = sorted(
-            (m for m in measures if m["value_usd"] is not None and m["placed_on"]),
-            key=lambda m: day_of(m["placed_on"], end=True),
-        )
-        self.measures = len(rows)
+        self._rows = [m for m in measures if m["placed_on"]]
+        self.measures = sum(m["value_usd"] is not None for m in self._rows)
         self._series: dict[tuple[str | None, str], _Series] = {}
         for category in (None, *SPECIFIC_CATEGORIES):
             for basis in ("committed", "delivered"):
-                series = _Series()
-                total = 0.0
-                for m in rows:
-                    if category is not None and m["category"] != category:
-                        continue
-                    if basis == "delivered" and m["stage"] != "delivered":
-                        continue
-                    total += float(m["value_usd"])
-                    series.days.append(day_of(m["placed_on"], end=True))
-                    series.sums.append(total)
-                self._series[(category, basis)] = series
+                self._series[(category, basis)] = self._build(category, basis)
+
+    def _build(self, category: str | None, basis: str) -> _Series:
+        dated: list[tuple[str, float]] = []
+        for m in self._rows:
+            day = _day_for(m, basis)
+            if day and m["value_usd"] is not None and category in (None, m.get("category")):
+                dated.append((day, float(m["value_usd"])))
+        dated.sort()
+        series, total = _Series(), 0.0
+        for day, value in dated:
+            total += value
+            series.days.append(day)
+            series.sums.append(total)
+        return series
 
     def sum(
         self, until: str, *, since: str | None = None, category: str | None = None, basis: str = "committed"
     ) -> float:
-        """The sum of measures placed on or before `until` (and after the day before `since`)."""
+        """USD of measures placed on or before `until` (and not before `since`)."""
         series = self._series[(category if category in SPECIFIC_CATEGORIES else None, basis)]
         total = series.until(day_of(until, end=True))
         if since:
             total -= series.until(_day_before(day_of(since)))
         return total
+
+    def by_currency(self, until: str, *, basis: str = "committed") -> dict[str, float]:
+        """The same sum per currency as written (no conversion), money measures only."""
+        last = day_of(until, end=True)
+        sums: dict[str, float] = {}
+        for m in self._rows:
+            day = _day_for(m, basis)
+            if day and day <= last and m.get("amount_value") is not None and m.get("amount_unit"):
+                if m["amount_unit"] in COUNT_UNITS:
+                    continue
+                sums[m["amount_unit"]] = sums.get(m["amount_unit"], 0.0) + float(m["amount_value"])
+        return dict(sorted(sums.items()))
+
+
+def _day_for(measure: Row, basis: str) -> str | None:
+    day = measure.get("delivered_on") if basis == "delivered" else measure["placed_on"]
+    return day_of(day, end=True) if day else None
 
 
 def _day_before(day: str) -> str:

@@ -492,6 +492,8 @@ def totals_as_of(store: Store, *, donor: str, as_of: str) -> Row:
         "currency": "USD",
         "committed_usd": committed,
         "delivered_usd": delivered,
+        "committed_by_currency": cumulative.by_currency(day),
+        "delivered_by_currency": cumulative.by_currency(day, basis="delivered"),
         "measures": sum(m["value_usd"] is not None for m in upto),
         "unpriced": sum(m["value_usd"] is None for m in upto),
         "placed_at_first_report": sum(m["placed_by"] == "first_reported" for m in upto),
@@ -520,11 +522,20 @@ def cumulative(store: Store, *, donor: str) -> Row:
                 "as_of": day,
                 "committed_usd": cumulative.sum(day),
                 "delivered_usd": cumulative.sum(day, basis="delivered"),
+                "committed_by_currency": cumulative.by_currency(day),
+                "delivered_by_currency": cumulative.by_currency(day, basis="delivered"),
                 "reported": reported,
                 "difference_pct": latest["difference_pct"] if latest else None,
             }
         )
-    days = sorted({counting.day_of(m["placed_on"], end=True) for m in counted if m["placed_on"]})
+    days = sorted(
+        {
+            counting.day_of(m[key], end=True)
+            for m in counted
+            for key in ("placed_on", "delivered_on")
+            if m[key]
+        }
+    )
     return {
         "donor": code,
         "currency": "USD",
@@ -560,7 +571,8 @@ def _point_day(point: Row) -> str:
 
 def _counted_aid(store: Store, donor: str) -> list[Row]:
     return store.query(
-        """SELECT measure_id, placed_on, placed_by, value_usd, stage, category FROM measures
+        """SELECT measure_id, placed_on, placed_by, delivered_on, value_usd, amount_value, amount_unit, stage,
+                  category FROM measures
            WHERE donor = ? AND type = 'aid' AND status = 'counted' ORDER BY placed_on, measure_id""",
         (donor,),
     )

@@ -25,9 +25,10 @@ Different acts stay apart, the same act is joined:
   different acts even with equal figures (tranches a month apart); a pledge and a later
   delivery of the same figure (within DELIVERY_DAYS) are one act, stage disagreement kept;
 - running totals join only running totals of the same figure whose as-of dates agree:
-  two stated as-of dates (period ends) must be the same, and figures reported "to date"
-  (the period ends at publication) at most RESTATED_DAYS apart (a government repeats its
-  latest total until a new package; a year later it is a new as-of date);
+  two stated as-of dates (period ends) must be the same; two exact figures "to date" (the
+  period ends at publication) must be equal and reported within SAME_ACT_DAYS ($12.1
+  billion in February and again in June are two as-of points); a hedged one ("over $12
+  billion") joins the report it restates up to RESTATED_DAYS later;
 - a package flagged as a running total by one source and as single by another joins it when
   the figures agree and the single mention is undated or dated near the running total's
   as-of date (PACKAGE_DAYS); the measure takes the majority's flag (ties: single) and
@@ -36,9 +37,10 @@ Every merged measure lists which attributes its mentions agreed on (`agreement`)
 
 Then each measure gets its counting status (`status`): `rejected` (every mention rejected
 by review), `running_total`, `collective` (a figure of a body made of members' shares:
-COLLECTIVE donors), `part_of` (a mention states it as a component of a larger amount of the
-same donor, and a counted measure has that amount: `part_of_measure`), else `counted`; a
-component of a running total stays counted (the running total is not summed). Sums use
+COLLECTIVE donors; or one sentence's figure given to several donors together), `part_of`
+(a mention states it as a component of a larger amount of the same donor, and a counted
+measure has that amount: `part_of_measure`), else `counted`; a component of a running
+total stays counted (the running total is not summed). Sums use
 only counted measures (counting.py), and every running total reported is compared with them
 (coverage conflicts). A record that cannot be placed (bad data) is recorded as a failure
 and reconciliation goes on without it.
@@ -50,6 +52,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -64,6 +67,7 @@ from aidtrace.store.writes import replace_measures
 log = logging.getLogger(__name__)
 
 ROUNDING = 0.02
+EXACT = 0.005  # two exact running totals are one figure only when equal to this
 HEDGED = 0.12
 NEAR_DAYS = 45  # an undated mention may report a measure dated up to this long after its publication
 SAME_ACT_DAYS = 10  # two reports of one act may date it a few days apart (announced, signed)
@@ -115,11 +119,15 @@ def build_measures(rows: list[Row]) -> Reconciled:
     5. coverage conflicts."""
     result = Reconciled()
     groups: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
+    checked = []
     for row in rows:
         problem = _problem(row)
         if problem:
             result.failures.append(_failure(row, "InvalidRecord", problem))
-            continue
+        else:
+            checked.append(row)
+    _mark_joint(checked)
+    for row in checked:
         row["_items"] = (
             frozenset(json.loads(row["items"])) if row.get("items") not in (None, "[]") else frozenset()
         )
@@ -142,6 +150,26 @@ def build_measures(rows: list[Row]) -> Reconciled:
     _statuses(result.measures, built)
     result.conflicts += coverage_conflicts(result.measures, built)
     return result
+
+
+def _mark_joint(rows: list[Row]) -> None:
+    """Mark the mentions of a figure that one sentence gives to several donors together
+    ("Japan and Norway provided $760 million"): a joint figure, collective, not each donor's
+    own (unless the sentence says "each")."""
+    donors: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+
+    def key(row: Row) -> tuple[Any, ...]:
+        return (row["doc_id"], row["evidence_start"], row["type"], row["amount_value"], row["amount_unit"])
+
+    for row in rows:
+        if row["amount_value"] is not None:
+            donors[key(row)].add(row["donor"])
+    for row in rows:
+        shared = row["amount_value"] is not None and len(donors[key(row)]) > 1
+        row["_joint"] = shared and not EACH.search(row.get("evidence_text") or "")
+
+
+EACH = re.compile(r"\beach\b", re.IGNORECASE)
 
 
 def _problem(row: Row) -> str | None:
@@ -414,9 +442,9 @@ def _amounts_agree(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
     return bool(abs(x - y) <= tolerance * max(abs(x), abs(y)))
 
 
-def _exact(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _exact(a: dict[str, Any], b: dict[str, Any], *, tolerance: float = 1e-9) -> bool:
     x, y = float(a["amount_value"]), float(b["amount_value"])
-    return bool(a["amount_unit"] == b["amount_unit"] and abs(x - y) <= 1e-9 * max(x, y))
+    return bool(a["amount_unit"] == b["amount_unit"] and abs(x - y) <= tolerance * max(x, y))
 
 
 def _dates_agree(a: Row, b: Row, *, exact_amounts: bool) -> bool:
@@ -443,15 +471,14 @@ def _pledged_then_delivered(a: Row, b: Row) -> bool:
 
 def _one_package(a: Row, b: Row) -> bool:
     """One source flags a figure as a running total, another as a single package: the same
-    act when the figures agree (in one currency, or hedged ones in USD) and the single
+    act when the figures agree (in one currency, or two hedged ones in USD) and the single
     mention is undated or dated (to the month or day) within PACKAGE_DAYS of the running
     total's as-of date, as a package reported when it was announced is."""
     total, single = (a, b) if a["aggregate"] else (b, a)
     if not _amounts_agree(a, b):
         return False
-    hedged = a["amount_approx"] or b["amount_approx"]
-    if total["amount_unit"] != single["amount_unit"] and not hedged:
-        return False  # exact figures in two currencies ("€600m" and "$600m") are two acts
+    if total["amount_unit"] != single["amount_unit"] and not (a["amount_approx"] and b["amount_approx"]):
+        return False  # an exact figure in another currency ("€600m" and "$600m") is another act
     when = single["date"]
     if not when:
         return True
@@ -462,15 +489,22 @@ def _one_package(a: Row, b: Row) -> bool:
 
 
 def _as_of_agree(a: Row, b: Row) -> bool:
-    """Two running totals of one figure report the same as-of date: stated ends agree (one
-    refines the other); a figure "to date" (its period ends at publication) repeated at most
-    RESTATED_DAYS later is the same report."""
+    """Two running totals are one report: stated ends agree (one refines the other); two
+    exact figures are the same figure reported for the same day (within SAME_ACT_DAYS),
+    since an exact total states the sum at its date and the same sum at a later date is
+    another as-of point; a hedged one ("over $12 billion") is a bound a source repeats
+    until the next total, and joins the report it restates up to RESTATED_DAYS later."""
     x, y = a["period_end"] or a["date"], b["period_end"] or b["date"]
     if not x or not y:
         return True
     if _stated_end(a) and _stated_end(b):
         return bool(x.startswith(y) or y.startswith(x))
-    return abs((_day(x) - _day(y)).days) <= RESTATED_DAYS
+    gap = abs((_day(x) - _day(y)).days)
+    if a["amount_approx"] or b["amount_approx"]:
+        return gap <= RESTATED_DAYS
+    if a["amount_unit"] == b["amount_unit"] and not _exact(a, b, tolerance=EXACT):
+        return False  # "$12 billion" and "$12.1 billion": two sources' counts
+    return gap <= SAME_ACT_DAYS
 
 
 def _stated_end(row: Row) -> bool:
@@ -538,11 +572,7 @@ def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, st
     year_text = dated or (period_from["period_end"] if period_from else None)
     flagged = sum(bool(m["aggregate"]) for m in mentions)
     aggregate = int(2 * flagged > len(mentions))  # the majority's flag; a tie is a single measure
-    published = [m["published"] for m in mentions if m.get("published")]
-    first_reported = min(published) if published else None
-    placed_on, placed_by = counting.placement(
-        dated, period_from["period_end"] if period_from else None, first_reported
-    )
+    placed_on, placed_by, delivered_on = _placements(mentions, dated, period_from)
     measure = {
         "measure_id": measure_id,
         "type": mentions[0]["type"],
@@ -573,6 +603,7 @@ def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, st
         else None,
         "placed_on": placed_on,
         "placed_by": placed_by,
+        "delivered_on": delivered_on,  # set when a mention reports the delivery (stage delivered)
     }
     conflicts = _conflicts(measure_id, mentions) if cluster.conflict else []
     measure["conflicts"] = len(conflicts)
@@ -611,6 +642,38 @@ def _conflicts(measure_id: str, mentions: list[dict[str, Any]]) -> list[tuple[st
         return []
     conflict_id = "c" + hashlib.sha256((measure_id + "amount").encode()).hexdigest()[:16]
     return [(conflict_id, measure_id, "amount", json.dumps(values, sort_keys=True))]
+
+
+def _placements(
+    mentions: list[Row], dated: str | None, period_from: Row | None
+) -> tuple[str | None, str | None, str | None]:
+    """The day a measure counts as committed (and how it was chosen), and the day it counts
+    as delivered: a pledge later reported delivered is committed from the pledge's date and
+    delivered from the delivery's (or the delivery report's publication)."""
+    pledges = [m for m in mentions if m["stage"] != "delivered"]
+    deliveries = [m for m in mentions if m["stage"] == "delivered"]
+    when = dated
+    if pledges and deliveries:
+        when = _precise(m["date"] for m in pledges) or dated
+    period_end = period_from["period_end"] if period_from else None
+    placed_on, placed_by = counting.placement(when, period_end, _first(mentions))
+    delivered_on = None
+    if deliveries:
+        delivered_on = counting.placement(
+            _precise(m["date"] for m in deliveries), period_end, _first(deliveries)
+        )[0]
+    return placed_on, placed_by, delivered_on
+
+
+def _precise(dates: Iterable[str | None]) -> str | None:
+    """The most precise date, the earliest of equally precise ones."""
+    given = [d for d in dates if d]
+    return min(given, key=lambda d: (-len(d), d)) if given else None
+
+
+def _first(mentions: list[Row]) -> str | None:
+    published = [m["published"] for m in mentions if m.get("published")]
+    return min(published) if published else None
 
 
 def _measure_id(mentions: list[Row]) -> str:
@@ -666,7 +729,9 @@ def _statuses(measures: list[Row], clusters: dict[str, _Cluster]) -> None:
             continue
         if measure["aggregate"]:
             measure["status"] = "running_total"
-        elif measure["donor"] in COLLECTIVE:
+        elif measure["donor"] in COLLECTIVE or any(
+            m.get("_joint") for m in clusters[measure["measure_id"]].mentions
+        ):
             measure["status"] = "collective"
     wholes = _Wholes((m for m in measures if m["status"] != "rejected"), clusters)
     for measure in measures:

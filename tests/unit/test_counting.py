@@ -11,8 +11,9 @@ from aidtrace import counting
     ("date", "period_end", "first_reported", "expected"),
     [
         ("2024-02-19", None, "2024-02-20", ("2024-02-19", "date")),
-        ("2024-02", None, "2024-03-01", ("2024-02", "date")),
-        ("2024", None, "2024-06-14", ("2024-06-14", "year")),  # a year: its first report within it
+        ("2024-02", None, "2024-03-01", ("2024-02-29", "month")),  # reported later: the month's end
+        ("2024-12", None, "2024-12-26", ("2024-12-26", "month")),  # a month: its first report within it
+        ("2024", None, "2024-06-14", ("2024-06-14", "year")),
         ("2023", None, "2024-06-14", ("2023-12-31", "year")),  # reported later: the year's end
         (None, "2024-02-22", "2024-02-22", ("2024-02-22", "period")),
         (None, None, "2023-03-22", ("2023-03-22", "first_reported")),  # undated: never dropped
@@ -24,7 +25,15 @@ def test_placement_of_a_measure(date, period_end, first_reported, expected):
 
 
 def measure(placed_on: str, value: float, *, stage: str = "pledged", category: str | None = None) -> dict:
-    return {"placed_on": placed_on, "value_usd": value, "stage": stage, "category": category}
+    return {
+        "placed_on": placed_on,
+        "delivered_on": placed_on if stage == "delivered" else None,
+        "value_usd": value,
+        "amount_value": value,
+        "amount_unit": "USD",
+        "stage": stage,
+        "category": category,
+    }
 
 
 def test_cumulative_sums_up_to_a_date_by_basis_category_and_span():
@@ -34,7 +43,7 @@ def test_cumulative_sums_up_to_a_date_by_basis_category_and_span():
             measure("2023-02-20", 5.5e9, category="financial"),
             measure("2023-05-01", 100e6, stage="delivered", category="military"),
             measure("2024-01-07", 37e6, stage="delivered"),
-            {"placed_on": "2024-01-08", "value_usd": None, "stage": "pledged", "category": None},
+            {**measure("2024-01-08", 0.0), "value_usd": None, "amount_value": 1e9, "amount_unit": "UAH"},
         ]
     )
     assert sums.sum("2022-12-31") == 300e6
@@ -43,7 +52,15 @@ def test_cumulative_sums_up_to_a_date_by_basis_category_and_span():
     assert sums.sum("2024-06-30", basis="delivered") == pytest.approx(137e6)
     assert sums.sum("2024-06-30", category="military") == pytest.approx(100e6)
     assert sums.sum("2024-06-30", since="2023") == pytest.approx(5.637e9)
-    assert sums.measures == 4  # the unpriced one is not summed
+    assert sums.measures == 4  # the unpriced one is not summed in USD
+    assert sums.by_currency("2024-06-30") == {"UAH": 1e9, "USD": pytest.approx(5.937e9)}
+
+
+def test_a_pledge_later_delivered_counts_as_delivered_from_the_delivery():
+    pledge = {**measure("2025-02-11", 58e6), "delivered_on": "2025-12-30", "stage": "delivered"}
+    sums = counting.Cumulative([pledge])
+    assert (sums.sum("2025-06-30"), sums.sum("2025-06-30", basis="delivered")) == (58e6, 0.0)
+    assert sums.sum("2025-12-31", basis="delivered") == 58e6
 
 
 def point(value: float, *, stage: str = "pledged", category: str | None = None) -> dict:

@@ -205,9 +205,24 @@ def test_issue_10_a_delivery_is_not_joined_to_a_later_pledge():
     assert groups(rows) == [{"a"}, {"b"}]
 
 
-def test_issue_10_running_totals_of_one_figure_a_year_apart_are_two_measures():
-    rows = [total("a", 12e9, "2024-06-14"), total("b", 12e9, "2025-06-20"), total("c", 12e9, "2024-09-01")]
-    assert groups(rows) == [{"a", "c"}, {"b"}]  # restated within months: one report
+def test_issue_10_running_totals_of_one_figure_at_two_dates_are_two_measures():
+    rows = [
+        total("feb", 12.1e9, "2024-02-19"),
+        total("feb-again", 12.1e9, "2024-02-20"),  # the same report in another source
+        total("jun", 12.1e9, "2024-06-13"),  # the same exact figure four months later: another as-of point
+        total("shmyhal", 12e9, "2024-02-19", evidence_start=7),  # another count of the same day
+    ]
+    assert groups(rows) == [{"feb", "feb-again"}, {"jun"}, {"shmyhal"}]
+
+
+def test_issue_10_a_hedged_total_joins_the_report_it_restates_but_not_a_year_later():
+    rows = [
+        total("a", 12e9, "2024-02-22", amount_approx=1),  # "nearly $12 billion"
+        total("b", 12e9, "2024-07-23"),
+        total("c", 12e9, "2024-11-15", amount_approx=1),  # "over $12 billion"
+        total("d", 12e9, "2025-11-20", amount_approx=1),
+    ]
+    assert groups(rows) == [{"a", "b", "c"}, {"d"}]
 
 
 def test_issue_10_running_totals_with_different_stated_as_of_dates_are_two_measures():
@@ -307,3 +322,18 @@ def test_issue_10_a_running_total_the_computed_sum_misses_by_15_percent_is_a_cov
     )
     (running,) = [m for m in result.measures if m["status"] == "running_total"]
     assert running["conflicts"] == (1 if kind else 0)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        ("Japan and Norway provided $760 million together.", "collective"),
+        ("Japan and Norway each provided $760 million.", "counted"),
+    ],
+)
+def test_issue_10_a_figure_one_sentence_gives_to_two_donors_is_collective(sentence, status):
+    rows = [
+        usd(donor, 760e6, donor=donor, doc_id="d", date="2024-02-28", evidence_text=sentence)
+        for donor in ("JPN", "NOR")
+    ]
+    assert {m["status"] for m in build_measures(rows).measures} == {status}

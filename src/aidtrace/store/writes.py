@@ -312,6 +312,7 @@ MEASURE_COLUMNS = (
     "agreement",
     "placed_on",
     "placed_by",
+    "delivered_on",
 )
 
 

@@ -10,8 +10,9 @@ ALTER TABLE records ADD COLUMN part_of_unit TEXT;
 ALTER TABLE measures ADD COLUMN status TEXT NOT NULL DEFAULT 'counted';  -- counted | part_of | running_total | collective | rejected
 ALTER TABLE measures ADD COLUMN part_of_measure TEXT;   -- the whole (a measure id) when status is part_of, or the running total it lies inside
 ALTER TABLE measures ADD COLUMN agreement TEXT;         -- JSON: {"agreed": [attribute, ...], "disagreed": {attribute: [{value, record_id, doc_id}]}}
-ALTER TABLE measures ADD COLUMN placed_on TEXT;         -- the date the measure counts at: its date, its period end, else its first report
-ALTER TABLE measures ADD COLUMN placed_by TEXT;         -- date | period | first_reported
+ALTER TABLE measures ADD COLUMN placed_on TEXT;         -- the day it counts as committed: its date, its period end, else its first report
+ALTER TABLE measures ADD COLUMN placed_by TEXT;         -- date | month | year | period | first_reported
+ALTER TABLE measures ADD COLUMN delivered_on TEXT;      -- the day it counts as delivered (a pledge: when its delivery was reported)
 CREATE INDEX measures_status ON measures (donor, status, placed_on);
 
 ALTER TABLE measure_rollup ADD COLUMN status TEXT NOT NULL DEFAULT 'counted';
