@@ -14,7 +14,7 @@ from typing import Any
 from aidtrace import counting
 from aidtrace.counting import STATUSES
 from aidtrace.errors import InvalidRequest, NotFound
-from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES
+from aidtrace.model import CATEGORIES, COUNT_UNITS, RECORD_TYPES, STAGES
 from aidtrace.money import share_of_gdp, to_constant
 from aidtrace.store import Store
 
@@ -495,7 +495,7 @@ def totals_as_of(store: Store, *, donor: str, as_of: str) -> Row:
         "committed_by_currency": cumulative.by_currency(day),
         "delivered_by_currency": cumulative.by_currency(day, basis="delivered"),
         "measures": sum(m["value_usd"] is not None for m in upto),
-        "unpriced": sum(m["value_usd"] is None for m in upto),
+        "unpriced": sum(_unpriced(m) for m in upto),
         "placed_at_first_report": sum(m["placed_by"] == "first_reported" for m in upto),
         "reported": reported,
         "latest_reported": latest,
@@ -540,7 +540,7 @@ def cumulative(store: Store, *, donor: str) -> Row:
         "donor": code,
         "currency": "USD",
         "measures": sum(m["value_usd"] is not None for m in counted),
-        "unpriced": sum(m["value_usd"] is None for m in counted),
+        "unpriced": sum(_unpriced(m) for m in counted),
         "placed_at_first_report": sum(m["placed_by"] == "first_reported" for m in counted),
         "points": points,
         "series": [
@@ -563,6 +563,12 @@ def _as_of_day(text: str) -> str:
     except ValueError:
         raise InvalidRequest(f"as-of date {text!r} is not a calendar date") from None
     return day
+
+
+def _unpriced(measure: Row) -> bool:
+    """A money measure without a USD value (a currency the ECB does not publish)."""
+    unit = measure["amount_unit"]
+    return measure["value_usd"] is None and unit is not None and unit not in COUNT_UNITS
 
 
 def _point_day(point: Row) -> str:

@@ -83,3 +83,11 @@ def test_conflicts_page_shows_coverage_with_both_figures(client: TestClient):
     page = client.get("/conflicts").text
     assert 'class="conflict-coverage"' in page
     assert re.search(r"(measures missing|double counting suspected)</strong>: reported USD", page)
+
+
+def test_overview_shows_collective_figures_apart(client: TestClient):
+    page = client.get("/").text
+    table = page[page.index('id="collective"') :]
+    assert "G7" in table[: table.index("</table>")]
+    donors = re.findall(r'<a href="/donors/([A-Z0-9]+)">', page[: page.index('id="collective"')])
+    assert "G7" not in donors

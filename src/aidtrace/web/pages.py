@@ -275,6 +275,9 @@ def overview(request: Request, store: StoreDep) -> Response:
         by_donor=by_donor["totals"],
         by_type=queries.by_type(store),
         reported=by_donor["reported"][:30],
+        collective=queries.describe(
+            store, queries.measures(store, status="collective", aggregate=None, limit=30)
+        ),
         donor_chart=bar_chart(by_donor["totals"], "donor", "Aid by donor (single measures, USD)"),
         timeline_chart=stacked_chart(stacked, "Aid by year and category (USD)"),
     )
