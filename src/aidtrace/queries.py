@@ -379,7 +379,8 @@ def _constant_totals(
     undated measure at the year it was first reported)."""
     keys = ", ".join(by)
     rows = store.query(
-        f"""SELECT {keys}, COALESCE(year, placed_year) AS year, SUM(value_usd) AS value, SUM(priced) AS n
+        f"""SELECT {keys}, COALESCE(year, placed_year) AS deflate_year, SUM(value_usd) AS value,
+                   SUM(priced) AS n
             FROM measure_rollup{where} GROUP BY {keys}, COALESCE(year, placed_year)""",
         params,
     )
@@ -389,7 +390,8 @@ def _constant_totals(
         entry = grouped.setdefault(
             key, {**{k: row[k] for k in by}, "total": 0.0, "measures": 0, "undeflated": 0}
         )
-        deflated = to_constant(row["value"], row["year"], base_year) if row["year"] else None
+        year = row["deflate_year"]
+        deflated = to_constant(row["value"], year, base_year) if year else None
         if deflated is None:
             entry["undeflated"] += row["n"]  # no year or no index: left out, and counted
             continue

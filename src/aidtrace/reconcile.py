@@ -279,8 +279,10 @@ class _Index:
                 month, year = _month(when), int(when[:4])
                 keys += [("am", unit, b, m) for b in near for m in range(month - 2, month + 3)]
                 keys += [("ayo", unit, b, y) for b in near for y in (year, year + 1)]
-                if row["stage"]:  # a pledge delivered later (or a delivery pledged earlier)
-                    keys += [("as", unit, b, y) for b in near for y in (year - 1, year, year + 1)]
+                if row["stage"] == "delivered":  # the pledge it delivers, up to a year before
+                    keys += [("as", "pledged", unit, b, y) for b in near for y in (year - 1, year)]
+                elif row["stage"] == "pledged":  # its delivery, up to a year later
+                    keys += [("as", "delivered", unit, b, y) for b in near for y in (year, year + 1)]
             else:  # a year only: any date in that year, or late in the year before
                 year = int(when[:4])
                 keys += [("ay", unit, b, y) for b in near for y in (year, year - 1)]
@@ -306,8 +308,8 @@ class _Index:
             keys.append(("a", unit, bucket))
             if when and len(when) >= 7:
                 keys += [("am", unit, bucket, _month(when)), ("ay", unit, bucket, int(when[:4]))]
-                if row["stage"]:
-                    keys.append(("as", unit, bucket, int(when[:4])))
+                if row["stage"] in ("pledged", "delivered"):
+                    keys.append(("as", row["stage"], unit, bucket, int(when[:4])))
             elif when:
                 keys.append(("ayo", unit, bucket, int(when[:4])))
         if when:

@@ -174,3 +174,11 @@ def test_exports_carry_the_status_and_part_of(corpus: Store, tmp_path):
     assert [(row["amount_value"], row["part_of_value"], row["part_of_unit"]) for row in parts] == [
         ("1000000000.0", "4500000000.0", "USD")
     ]
+
+
+def test_undated_measures_are_an_undated_row_by_year_and_deflate_at_their_first_report(corpus: Store):
+    by_year = {row["year"]: row["total"] for row in queries.totals(corpus, by=("year",))["totals"]}
+    assert by_year == {2023: pytest.approx(10e9), 2024: pytest.approx(0.4e9), None: pytest.approx(0.5e9)}
+    constant = queries.totals(corpus, by=("year",), constant=2024)["totals"]
+    undated = next(row for row in constant if row["year"] is None)
+    assert (undated["total"], undated["undeflated"]) == (pytest.approx(0.5e9), 0)  # 2024 prices of 2024
