@@ -103,8 +103,9 @@ def test_overview_renders_totals_and_draws_both_charts(page: Any, server: dict[s
     donors = [row for row in api(server, "/api/totals", by="donor")["totals"] if row["total"]]
     assert page.locator("#chart-donors .bars path").count() == min(len(donors), 20)
     assert page.locator("#chart-timeline .bars path").count() > 0
-    first = page.locator("table.data tbody tr").first.locator("td").first.inner_text()
-    assert first == donors[0]["donor"]
+    first = page.locator("table.data tbody tr").first.locator("td").first
+    assert first.locator("a").inner_text() == donors[0]["donor"]
+    assert first.locator("span").inner_text()  # the donor's name beside its code
     shot(page, "overview")
 
 
