@@ -60,6 +60,8 @@ def main() -> None:
       aidtrace extract articles/                 records as JSON Lines on stdout
       aidtrace ingest articles/                  store, extract and reconcile
       aidtrace totals --by donor,year --currency EUR
+      aidtrace totals --donor JPN --as-of 2024-06-30   counted sums beside reported totals
+      aidtrace cumulative --donor JPN            computed against reported, date by date
       aidtrace show m1a2b3c4d5e6f7a8             a measure with every source sentence
       aidtrace export --what records --format xlsx -o records.xlsx
     """
