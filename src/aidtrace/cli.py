@@ -308,7 +308,7 @@ def totals(
                 "measures",
                 *(["percent_of_gdp_2021"] if "percent_of_gdp_2021" in (result["totals"] or [{}])[0] else []),
             ],
-            title="Single measures",
+            title="Counted measures",
             width=_terminal_width(),
         )
     )

@@ -498,7 +498,9 @@ def totals_as_of(store: Store, *, donor: str, as_of: str) -> Row:
         "delivered_by_currency": cumulative.by_currency(day, basis="delivered"),
         "measures": sum(m["value_usd"] is not None for m in upto),
         "unpriced": sum(_unpriced(m) for m in upto),
-        "placed_at_first_report": sum(m["placed_by"] == "first_reported" for m in upto),
+        "placed_at_first_report": sum(
+            m["placed_by"] == "first_reported" and m["value_usd"] is not None for m in upto
+        ),
         "reported": reported,
         "latest_reported": latest,
         "difference_pct": difference,
@@ -543,7 +545,9 @@ def cumulative(store: Store, *, donor: str) -> Row:
         "currency": "USD",
         "measures": sum(m["value_usd"] is not None for m in counted),
         "unpriced": sum(_unpriced(m) for m in counted),
-        "placed_at_first_report": sum(m["placed_by"] == "first_reported" for m in counted),
+        "placed_at_first_report": sum(
+            m["placed_by"] == "first_reported" and m["value_usd"] is not None for m in counted
+        ),
         "points": points,
         "series": [
             {
