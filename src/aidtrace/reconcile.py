@@ -30,9 +30,9 @@ Different acts stay apart, the same act is joined:
   billion in February and again in June are two as-of points); a hedged one ("over $12
   billion") joins the report it restates up to RESTATED_DAYS later;
 - a package flagged as a running total by one source and as single by another joins it when
-  the figures agree and the single mention is undated or dated near the running total's
-  as-of date (PACKAGE_DAYS); the measure takes the majority's flag (ties: single) and
-  records the disagreement.
+  the figures agree and the single mention is dated (or, undated, published) near the
+  running total's as-of date (PACKAGE_DAYS); the measure takes the majority's flag (ties:
+  single) and records the disagreement.
 Every merged measure lists which attributes its mentions agreed on (`agreement`).
 
 Then each measure gets its counting status (`status`): `rejected` (every mention rejected
@@ -474,18 +474,19 @@ def _pledged_then_delivered(a: Row, b: Row) -> bool:
 def _one_package(a: Row, b: Row) -> bool:
     """One source flags a figure as a running total, another as a single package: the same
     act when the figures agree (in one currency, or two hedged ones in USD) and the single
-    mention is undated or dated (to the month or day) within PACKAGE_DAYS of the running
-    total's as-of date, as a package reported when it was announced is."""
+    mention is dated (to the month or day; undated: published) within PACKAGE_DAYS of the
+    running total's as-of date, as a package reported when it was announced is. A figure
+    repeated months later ("$12 billion in all") is not the package: it is a later total."""
     total, single = (a, b) if a["aggregate"] else (b, a)
     if not _amounts_agree(a, b):
         return False
     if total["amount_unit"] != single["amount_unit"] and not (a["amount_approx"] and b["amount_approx"]):
         return False  # an exact figure in another currency ("€600m" and "$600m") is another act
-    when = single["date"]
-    if not when:
-        return True
-    as_of = total["period_end"] or total["date"]
-    if len(when) < 7 or not as_of:
+    as_of = total["period_end"] or total["date"] or total.get("published")
+    when = single["date"] or single.get("published")  # undated: when it was reported
+    if not when or not as_of:
+        return False
+    if len(when) < 7:
         return False  # a year is too coarse to tell a package from a running total
     return abs((_day(when) - _day(as_of)).days) <= PACKAGE_DAYS
 

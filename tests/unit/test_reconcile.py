@@ -337,3 +337,12 @@ def test_issue_10_a_figure_one_sentence_gives_to_two_donors_is_collective(senten
         for donor in ("JPN", "NOR")
     ]
     assert {m["status"] for m in build_measures(rows).measures} == {status}
+
+
+def test_issue_10_an_undated_figure_reported_months_after_a_running_total_does_not_join_it():
+    rows = [
+        total("tokyo", 12.1e9, "2024-02-19"),
+        usd("december", 12.1e9, published="2024-12-26"),  # "$12.1 billion in all", ten months on
+        usd("march", 12.1e9, published="2024-03-10"),  # reported within weeks: the same figure
+    ]
+    assert groups(rows) == [{"december"}, {"march", "tokyo"}]
