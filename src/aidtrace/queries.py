@@ -652,9 +652,19 @@ def _description(row: Row, items: list[str], sentence: str | None) -> str:
         parts.append(f"via {row['channel']}")
     if items:
         parts.append(", ".join(items[:6]) + (", …" if len(items) > 6 else ""))
-    if parts:
-        if row.get("amount_value") is not None:
-            parts.append(f"{row['amount_value']:,.0f} {row['amount_unit']}")
+    if row.get("amount_value") is not None:
+        parts.append(_figure(float(row["amount_value"]), str(row["amount_unit"])))
+    if len(parts) >= 2 or not sentence:  # enough to tell it apart; else its sentence says more
         return " · ".join(parts)
-    text = " ".join((sentence or "").split())
+    text = " ".join(sentence.split())
     return text if len(text) <= 140 else text[:139].rstrip() + "…"
+
+
+def _figure(value: float, unit: str) -> str:
+    """4.5e9 USD -> 'USD 4.5 bn'; 49 entities -> '49 entities'."""
+    if unit in COUNT_UNITS:
+        return f"{value:,.0f} {unit}"
+    for size, word in ((1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            return f"{unit} {value / size:,.3g} {word}"
+    return f"{unit} {value:,.0f}"

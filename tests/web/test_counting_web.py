@@ -91,3 +91,17 @@ def test_overview_shows_collective_figures_apart(client: TestClient):
     assert "G7" in table[: table.index("</table>")]
     donors = re.findall(r'<a href="/donors/([A-Z0-9]+)">', page[: page.index('id="collective"')])
     assert "G7" not in donors
+
+
+def test_a_description_names_instrument_channel_items_and_amount_or_quotes_the_sentence():
+    from aidtrace.queries import _description
+
+    assert _description({"subtype": "loan", "amount_value": 5.1e9, "amount_unit": "EUR"}, [], "s") == (
+        "loan · EUR 5.1 bn"
+    )
+    assert _description({"channel": "NATO", "amount_value": 37e6, "amount_unit": "USD"}, ["drones"], "s") == (
+        "via NATO · drones · USD 37 m"
+    )
+    assert _description({"subtype": "visit", "amount_value": None}, [], "Kishida  visited Kyiv.") == (
+        "Kishida visited Kyiv."
+    )
