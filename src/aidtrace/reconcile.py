@@ -40,7 +40,7 @@ by review), `running_total`, `collective` (a figure of a body made of members' s
 COLLECTIVE donors; or one sentence's figure given to several donors together), `part_of`
 (a mention states it as a component of a larger amount of the same donor, and a counted
 measure has that amount: `part_of_measure`), else `counted`; a component of a running
-total stays counted (the running total is not summed). Sums use
+total or of a collective figure stays counted (those are not summed). Sums use
 only counted measures (counting.py), and every running total reported is compared with them
 (coverage conflicts). A record that cannot be placed (bad data) is recorded as a failure
 and reconciliation goes on without it.
@@ -744,8 +744,8 @@ def _statuses(measures: list[Row], clusters: dict[str, _Cluster]) -> None:
         if whole is None:
             continue
         measure["part_of_measure"] = whole["measure_id"]
-        if whole["status"] in ("counted", "collective"):
-            measure["status"] = "part_of"  # a part of a running total stays counted: that is not summed
+        if whole["status"] == "counted":
+            measure["status"] = "part_of"  # a share of a running total or a collective figure stays counted
 
 
 class _Wholes:

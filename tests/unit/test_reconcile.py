@@ -346,3 +346,25 @@ def test_issue_10_an_undated_figure_reported_months_after_a_running_total_does_n
         usd("march", 12.1e9, published="2024-03-10"),  # reported within weeks: the same figure
     ]
     assert groups(rows) == [{"december"}, {"march", "tokyo"}]
+
+
+def test_issue_10_a_share_of_a_joint_figure_is_counted():
+    joint = "Japan and Norway provided $760 million together."
+    rows = [
+        usd(donor, 760e6, donor=donor, doc_id="d", date="2024-02-28", evidence_text=joint)
+        for donor in ("JPN", "NOR")
+    ]
+    rows.append(
+        usd(
+            "share",
+            465e6,
+            doc_id="d",
+            date="2024-02-28",
+            evidence_start=60,
+            part_of_value=760e6,
+            part_of_unit="USD",
+        )
+    )
+    measures = by_record(rows)
+    assert (measures["JPN"]["status"], measures["share"]["status"]) == ("collective", "counted")
+    assert measures["share"]["part_of_measure"] == measures["JPN"]["measure_id"]
