@@ -228,3 +228,40 @@ def test_a_visit_told_by_pronoun_or_as_the_occasion_of_a_statement():
     assert ("diplomacy", "JPN", "UKR", None, None) in records(text)
     text = "Spanish Prime Minister Pedro Sánchez said on a surprise visit to Kyiv on Sunday that aid would continue."
     assert records(text) == [("diplomacy", "ESP", "UKR", None, None)]
+
+
+def timing(text, published="2025-12-22"):
+    return [
+        (r.amount.value, r.aggregate, r.date) for r in aidtrace.extract(text, published=published) if r.amount
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # running totals (ruling 1): the cue after the figure, "already", a total told in the perfect
+        (
+            "With this year's money included, Spain has provided Ukraine with €2.1 billion so far.",
+            [(2.1e9, True, None)],
+        ),
+        (
+            "Belgium has already provided Ukraine with more than €1.5 billion in budget support.",
+            [(1.5e9, True, None)],
+        ),
+        ("Canada has extended a total of C$19 billion in assistance to Ukraine.", [(19e9, True, None)]),
+        # a new package with a total stays single (ruling 2)
+        ("Sweden will contribute a total of SEK 7 billion to Ukraine.", [(7e9, False, None)]),
+        # the year the money is for is not the day it was announced
+        (
+            "Portugal will give Ukraine €100 million in 2026, its prime minister said on 19 December 2025.",
+            [(100e6, False, "2025-12-19")],
+        ),
+    ],
+)
+def test_running_totals_new_packages_and_the_announcement_date(text, expected):
+    assert timing(text) == expected
+
+
+def test_governments_in_general_are_no_donor():
+    text = "Norway pledged more. Between January and March, governments committed €13 billion to Ukraine."
+    assert [r[1] for r in records(text)] == []
