@@ -265,3 +265,23 @@ def test_running_totals_new_packages_and_the_announcement_date(text, expected):
 def test_governments_in_general_are_no_donor():
     text = "Norway pledged more. Between January and March, governments committed €13 billion to Ukraine."
     assert [r[1] for r in records(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Italy adds €50 million, taking its total support for Ukraine to €400 million",
+            [(50e6, False, None), (400e6, True, None)],
+        ),
+        ("Before this announcement, Spain had pledged €300 million to Ukraine.", [(300e6, True, None)]),
+        ("With the new grant, Austria has given Ukraine aid worth €1 billion in all.", [(1e9, True, None)]),
+    ],
+)
+def test_new_levels_and_earlier_sums_are_running_totals(text, expected):
+    assert timing(text, published="2024-05-01") == expected
+
+
+def test_a_part_named_before_its_whole():
+    text = "Italy disbursed €40 million to Ukraine on Monday, the first tranche of a €120 million loan."
+    assert parts(text) == [(40e6, 120e6), (120e6, None)]

@@ -42,7 +42,27 @@ _PERFECT_TOTAL = re.compile(
     r"[^.;]{0,60}\ba\s+total\s+of\s*$",
     re.IGNORECASE,
 )
-_TO_DATE = re.compile(r"\b(?:to date|so far|thus far|in total|altogether|overall|cumulative)", re.IGNORECASE)
+_TO_DATE = re.compile(
+    r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative)", re.IGNORECASE
+)
+# "taking the total to $200 million", "doubling its co-financing to $600 million": the new level
+_NEW_LEVEL = re.compile(
+    r"\b(?:tak|bring|rais|doubl|tripl|increas|lift|boost|push)\w*\b[^.;]{0,60}\bto\s+"
+    r"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?$",
+    re.IGNORECASE,
+)
+# "had pledged $600 million before this announcement": what was given up to a past point
+_PLUPERFECT = re.compile(
+    r"\bhad\s+(?:already\s+|previously\s+|earlier\s+)?(?:pledged|provided|given|committed|allocated|"
+    r"contributed|disbursed|extended|promised)\b",
+    re.IGNORECASE,
+)
+# "a total of $20 billion that Japan has extended": the perfect after the figure
+_PERFECT_AFTER = re.compile(
+    r"[^.;]{0,40}\b(?:that|which)\s+(?:[\w.-]+\s+){0,3}(?:has|have)\s+(?:\w+\s+)?"
+    r"(?:provided|given|extended|disbursed|committed|allocated|pledged|contributed)\b",
+    re.IGNORECASE,
+)
 
 
 def record_timing(
@@ -71,7 +91,10 @@ def record_timing(
         return False, None, record_date
     if _PART.search(view[max(clause.start, quantity.start - 40) : quantity.start]):
         return False, None, record_date
-    if quantity is not quantities[0] and not estimate:
+    later_total = _PLUPERFECT.search(view[clause.start : quantity.start]) or _NEW_LEVEL.search(
+        view[max(clause.start, quantity.start - 80) : quantity.start]
+    )
+    if quantity is not quantities[0] and not estimate and not later_total:
         return False, None, record_date
     text = view[clause.start : clause.end]
     dates = clause_dates + shared_dates
@@ -98,9 +121,13 @@ def record_timing(
         _TO_DATE.search(scope)
         or _TO_DATE.match(after.lstrip(" ,"))  # "$12.1 billion so far"
         or _ALREADY.search(scope)  # "has already provided more than $8.5 billion" (ruling 1)
-        or _PERFECT_TOTAL.search(
-            scope
-        )  # "has extended a total of $20 billion"; not "will contribute a total of"
+        # "has extended a total of $20 billion"; not "will contribute a total of"
+        or _PERFECT_TOTAL.search(scope)
+        or _PERFECT_AFTER.match(view, quantity.end, clause.end)  # "$20 billion that Japan has extended"
+        or _NEW_LEVEL.search(
+            view[max(clause.start, quantity.start - 80) : quantity.start]
+        )  # "doubling it to $600m"
+        or _PLUPERFECT.search(scope)  # "had pledged $600 million before this announcement"
     )
     if quantity.kind == "money" and (running or total):
         if context.published and context.published > INVASION:
