@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from aidtrace.extractor.lexicon import Actor, Lexicon
 
@@ -51,6 +52,10 @@ def find_actors(view: str, start: int, end: int, lexicon: Lexicon, *, when: str 
 def _longest_at(
     view: str, tokens: list[tuple[int, int]], i: int, lexicon: Lexicon, when: str | None
 ) -> tuple[ActorMention, int] | None:
+    first = view[tokens[i][0] : tokens[i][1]]
+    starts = _first_words(lexicon)
+    if not any(key in starts for key, _cut in _keys(first)):
+        return None  # no name begins with this word: most words of a text
     limit = min(len(tokens), i + lexicon.max_actor_words + 2)
     for j in range(limit - 1, i - 1, -1):
         s, e = tokens[i][0], tokens[j][1]
@@ -67,6 +72,12 @@ def _longest_at(
                 j - i + 1,
             )
     return None
+
+
+@cache
+def _first_words(lexicon: Lexicon) -> frozenset[str]:
+    """The first word of every name the lexicon knows."""
+    return frozenset(surface.split()[0] for surface in lexicon.actors if surface.split())
 
 
 def _keys(surface: str) -> list[tuple[str, int]]:

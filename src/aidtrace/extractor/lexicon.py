@@ -55,6 +55,10 @@ class Lexicon:
     def term_value(self, name: str, phrase: str) -> str:
         return self.terms[name].get(phrase.lower(), "")
 
+    def tagger_forms(self) -> re.Pattern[str]:
+        """Every form of every verb list that the tagger must confirm (the cascade's filter)."""
+        return _tagger_forms(self)
+
     def only_inflected(self, name: str, phrase: str) -> bool:
         """Whether `phrase` is in list `name` only as a generated inflection of a lemma row."""
         return self.terms[name].get(" ".join(phrase.lower().split())) == "+"
@@ -149,6 +153,18 @@ def _load_currencies(lexicon: Lexicon, path: Path) -> None:
                 lexicon.currency_words[name.lower()].append(currency)
         for symbol in _split(symbols):
             lexicon.currency_symbols.setdefault(symbol, currency)
+
+
+@cache
+def _tagger_forms(lexicon: Lexicon) -> re.Pattern[str]:
+    forms = {
+        t
+        for name, terms in lexicon.terms.items()
+        if name.startswith("verb.")
+        for t, v in terms.items()
+        if v == "+"
+    }
+    return _compiled(tuple(sorted(forms)))
 
 
 @cache

