@@ -285,3 +285,13 @@ def test_new_levels_and_earlier_sums_are_running_totals(text, expected):
 def test_a_part_named_before_its_whole():
     text = "Italy disbursed €40 million to Ukraine on Monday, the first tranche of a €120 million loan."
     assert parts(text) == [(40e6, 120e6), (120e6, None)]
+
+
+def test_a_running_total_now_worth_and_a_package_subject_that_only_names_the_whole():
+    text = "Aso told Kuleba on Tuesday, 4 April 2023, that Japan will deliver its aid to Ukraine, now worth $7.6 billion."
+    assert timing(text, published="2023-04-05") == [(7.6e9, True, None)]
+    text = (
+        "Portugal pledged €200 million to Ukraine on Monday. The €200 million figure includes €50 million "
+        "for demining."
+    )
+    assert parts(text) == [(200e6, None), (50e6, 200e6)]

@@ -182,11 +182,15 @@ def _describes_a_thing(view: str, trigger: Trigger, actors: list[ActorMention]) 
     """'paid into NATO's fund, which finances fuel': a relative clause on a thing (a fund, a
     programme) describes it; on an actor ('Japan, which has provided ...') it asserts."""
     relative = re.search(
-        r"(,\s*)(?:which|that)\s+(?:\w+\s+){0,2}$", view[max(0, trigger.start - 40) : trigger.start]
+        # ", which finances fuel", "a fund that supplies equipment" (the verb right after "that")
+        r"(,\s*)(?:which|that)\s+(?:\w+\s+){0,2}$|(\s)(?:which|that)\s+$",
+        view[max(0, trigger.start - 40) : trigger.start],
     )
     if not relative:
         return False
-    comma = max(0, trigger.start - 40) + relative.start(1)
+    comma = max(0, trigger.start - 40) + relative.start(1 if relative.group(1) is not None else 2)
+    if any(comma < a.start < trigger.start for a in actors):
+        return False  # "..., that Japan will deliver": a clause with its own subject, not a relative
     return not any(a.end <= comma and comma - a.end <= 2 for a in actors)
 
 
@@ -329,6 +333,10 @@ def _clause_records(
         money = [
             m for m in money if not re.search(r"\b(?:whose|which|who|that)\b", view[trigger.end : m.start])
         ]
+    if trigger.classes == {"include"}:
+        # "The $7.6 billion figure includes $470 million for ...": the subject is the whole the
+        # parts belong to, told before; the parts are the records
+        money = [m for m in money if m.start > trigger.start]
     # one record per figure: every money amount, else every count ("4 individuals, 2 banks and 17 firms")
     quantities: list[AmountMention | None] = [*money] if money else [*counts] if counts else [None]
     records = []

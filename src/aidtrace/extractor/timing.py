@@ -43,7 +43,9 @@ _PERFECT_TOTAL = re.compile(
     re.IGNORECASE,
 )
 _TO_DATE = re.compile(
-    r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative)", re.IGNORECASE
+    r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative|"
+    r"now\s+(?:worth|totals?|totalling|stands?\s+at|amounts?\s+to|exceeds?))",
+    re.IGNORECASE,
 )
 # "taking the total to $200 million", "doubling its co-financing to $600 million": the new level
 _NEW_LEVEL = re.compile(
