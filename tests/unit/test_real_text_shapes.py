@@ -295,3 +295,25 @@ def test_a_running_total_now_worth_and_a_package_subject_that_only_names_the_who
         "for demining."
     )
     assert parts(text) == [(200e6, None), (50e6, 200e6)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Canada tightens sanctions against Russia\n\nOttawa acted on Monday.",
+            [("sanction", "CAN", "RUS", None, None)],
+        ),
+        (
+            "Ottawa announced new steps against Russia on Friday. The measures include the freezing of assets of "
+            "more than 30 people and the suspension of exports to 70 companies.",
+            [("sanction", "CAN", "RUS", 30, "people"), ("sanction", "CAN", "RUS", 70, "entities")],
+        ),
+        (
+            "Canada also banned imports of Russian steel from May 2, with a total of 40 goods subjected to the ban.",
+            [("sanction", "CAN", "RUS", 40, "items")],
+        ),
+    ],
+)
+def test_sanction_rounds_told_by_headline_content_or_count(text, expected):
+    assert records(text) == expected

@@ -188,7 +188,9 @@ def is_concrete(
     if money or counts or attrs.items or attrs.channel or attrs.subtype:
         return True
     if record_type == "sanction" and re.search(
-        r"\b(?:new|additional|further|fresh|more|latest|tougher|expanded|largest|round\s+of)\b[^.;]{0,30}\b(?:sanctions|restrictive\s+measures)\b",
+        r"\b(?:new|additional|further|fresh|more|latest|tougher|expanded|largest|round\s+of|"
+        r"tighten\w*|expand\w*|widen\w*|extend\w*|step\w*\s+up)\b[^.;]{0,30}"
+        r"\b(?:sanctions|restrictive\s+measures)\b",
         text,
         re.IGNORECASE,
     ):

@@ -101,6 +101,12 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         r"\b(?:the|a|an|its|their|on|of|in|from|with)\s+$", before
     ):
         return False
+    if (
+        not re.search(r"(?:ed|en|ing)$", trigger.word)
+        and trigger.word not in ("pledge", "pledges", "promise", "promises")
+        and re.search(r"\b(?:the|a|an|this|these|those|such)\s+$", before)
+    ):
+        return False  # "subjected to the ban", "a freeze": a noun, not the predicate
     return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
 
 
@@ -251,8 +257,16 @@ def _trigger_type(
     units = ("items", "tonnes", "people") if "train" in classes else ("items", "tonnes")
     goods_or_money = any(a.kind == "money" or a.amount.unit in units for a in amounts)
     if "include" in classes and classes <= {"include"}:
-        # "the package also includes £18m for ...": a component with its figure (ruling 3)
-        return ("aid", None) if has("noun.aid") and any(a.kind == "money" for a in amounts) else None
+        # "the package also includes £18m for ...": a component with its figure (ruling 3);
+        # "the measures include the freezing of assets of 20 people": the round's content
+        if has("noun.aid") and any(a.kind == "money" for a in amounts):
+            return "aid", None
+        listed = any(
+            a.kind == "count" and a.amount.unit in ("people", "entities", "firms", "items") for a in amounts
+        )
+        if listed and has("noun.sanction") and (russia_doc or any(a.code in TARGETS for a in actors)):
+            return "sanction", None
+        return None
     if classes & {"pledge", "deliver", "train", "total", "receive"} and (
         has("noun.aid") or has("item.head") or goods_or_money
     ):
