@@ -42,6 +42,19 @@ def score(shared: Path, corpus: Path, manifest: Path, tmp_path: Path) -> dict:
     return report
 
 
+def breakdown(name: str, report: dict) -> str:
+    """Per-type P/R/F1 and attribute accuracy, one line each."""
+    types = "  ".join(
+        f"{kind} {v['precision']:.2f}/{v['recall']:.2f}/{v['f1']:.2f}"
+        for kind, v in report["per_type"].items()
+    )
+    attributes = "  ".join(f"{k} {v:.2f}" for k, v in report["attribute_accuracy"].items() if v is not None)
+    return (
+        f"{name}: records F1 {report['records']['f1']:.3f}, strict {report['strict']['f1']:.3f}\n"
+        f"  per type (P/R/F1): {types}\n  attributes: {attributes}"
+    )
+
+
 @pytest.mark.parametrize("name", ["dev", "own", "fresh"])
 def test_quality_does_not_fall_below_floors(shared, tmp_path, name):
     if name == "dev":
@@ -49,14 +62,15 @@ def test_quality_does_not_fall_below_floors(shared, tmp_path, name):
     else:
         corpus, manifest = HERE / name, HERE / name / "manifest.jsonl"
     report = score(shared, corpus, manifest, tmp_path)
+    print(breakdown(name, report))  # shown with -s, and on failure: where a regression happened
     floors = FLOORS[name]
     got = {
         "records_f1": report["records"]["f1"],
         "strict_f1": report["strict"]["f1"],
         "false_positives_on_negative_docs": report["false_positives_on_negative_docs"],
     }
-    assert got["records_f1"] >= floors["records_f1"] - EPSILON, got
-    assert got["strict_f1"] >= floors["strict_f1"] - EPSILON, got
+    assert got["records_f1"] >= floors["records_f1"] - EPSILON, breakdown(name, report)
+    assert got["strict_f1"] >= floors["strict_f1"] - EPSILON, breakdown(name, report)
     assert got["false_positives_on_negative_docs"] <= floors["false_positives_on_negative_docs"], got
 
 
