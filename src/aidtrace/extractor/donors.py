@@ -125,6 +125,21 @@ def find_donors(
 
         if any(a.code == "UKR" and a.kind == "official" for a in before) and hosts:
             return _codes(hosts[:1])
+    if record_type == "refugees":
+        # "while 502,000 Ukrainians have found refuge in the Czech Republic", "66,000 refugees
+        # have entered Hungary": the host after the predicate wins over an earlier subject
+        hosts_after = [
+            a
+            for a in after
+            if a.code not in NON_DONORS
+            and a.kind in ("country", "capital")
+            and re.search(
+                r"(?:\b(?:in|to|into|for)\s+(?:the\s+)?|\bent(?:er|ered|ering|ers)\s+)$",
+                view[max(0, a.start - 9) : a.start],
+            )
+        ]
+        if hosts_after and (not subjects or any(t.start > subjects[-1].end + 25 for t in [trigger])):
+            return _codes(hosts_after[:1])
     if record_type == "refugees" and not subjects:
         # "N Ukrainians have found refuge in the Czech Republic", "In Switzerland, N have been
         # granted protection", "N Ukrainians have left for Japan": the host country
