@@ -101,6 +101,9 @@ def parse_document(
         raise UnreadableDocument(f"{path}: the text {problem}; re-save the document as UTF-8 text")
     if doc.published and date_problem(doc.published):
         doc = replace(doc, published=None)  # a page's own impossible date is no date
+    for name in ("title", "publisher", "url"):  # a page's own metadata that is not text is none
+        if getattr(doc, name) is not None and text_problem(getattr(doc, name)):
+            doc = replace(doc, **{name: None})  # type: ignore[arg-type]
     return replace(
         doc,
         title=meta.get("title") or doc.title,
