@@ -28,7 +28,7 @@ WORDS = (
     "agreement security visit conference people % GDP Mr. Dr. No. 1. (a) 12.5 4,500 1.2bn"
 ).split()
 RUN_CHARS = "0123456789 .,;:-–—'\"()[]$€¥£%\n\t\u00a0\u2009\u200b"
-EXOTIC = "\u0000\u0007\u001b\u202e\u2028\ufeff\ufffd\U0001f600ǅﬁ١٢٣"
+EXOTIC = "\u0007\u001b\u202e\u2028\u0085\ufeff\ufffd\U0001f600ǅﬁ١٢٣"
 
 
 def run(rnd: random.Random, alphabet: str, longest: int) -> str:
@@ -40,6 +40,8 @@ def run(rnd: random.Random, alphabet: str, longest: int) -> str:
 
 
 def text(rnd: random.Random, *, longest: int = 3000) -> str:
+    """Up to 40 parts; one text in ten has runs up to `longest` characters, the rest short."""
+    longest = longest if rnd.random() < 0.1 else min(longest, 60)
     parts = []
     for _ in range(rnd.randint(1, 40)):
         roll = rnd.random()
@@ -49,8 +51,10 @@ def text(rnd: random.Random, *, longest: int = 3000) -> str:
             parts.append(run(rnd, RUN_CHARS, longest))
         elif roll < 0.9:
             parts.append(run(rnd, "0123456789", longest))
-        else:
+        elif roll < 0.99:
             parts.append(run(rnd, EXOTIC, 20))
+        else:
+            parts.append("\u0000")
     return rnd.choice((" ", "", "\n", ". ")).join(parts)
 
 
@@ -68,8 +72,9 @@ def text_bytes(rnd: random.Random) -> bytes:
 
 
 def html(rnd: random.Random) -> str:
-    depth = rnd.choice((1, 3, 50, rnd.randint(1, 600)))
-    attrs = " ".join(f'a{i}="{rnd.choice(WORDS)}"' for i in range(rnd.choice((0, 2, 50, rnd.randint(0, 3000)))))
+    depth = rnd.choice((1, 3, 3, 3, 50, rnd.randint(1, 600)))
+    attributes = rnd.choice((0, 2, 2, 2, 50, rnd.randint(0, 3000)))
+    attrs = " ".join(f'a{i}="{rnd.choice(WORDS)}"' for i in range(attributes))
     body = "".join(f"<p>{text(rnd, longest=500)}</p>" for _ in range(rnd.randint(1, 6)))
     head = f"<title>{text(rnd, longest=50)}</title>"
     if rnd.random() < 0.3:
@@ -177,16 +182,17 @@ def _value(rnd: random.Random) -> Any:
 
 
 def row(rnd: random.Random, *, text_field: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {}
+    hostility = rnd.choice((0.0, 0.1, 0.5))  # a third of the rows are well formed
+    data: dict[str, Any] = {"title": text(rnd, longest=20)} if rnd.random() < 0.5 else {}
     for field in ("doc_id", "title", "publisher", "url", "path", "format"):
-        if rnd.random() < 0.5:
+        if rnd.random() < hostility:
             data[field] = _value(rnd)
-    if rnd.random() < 0.7:
+    if not hostility or rnd.random() < 0.7:
         data["doc_id"] = rnd.choice(("a", "b", "doc-1", f"d{rnd.randrange(5)}"))
     if rnd.random() < 0.6:
-        data["published"] = _date(rnd)
+        data["published"] = _date(rnd) if rnd.random() < hostility * 2 else "2024-03-01"
     if text_field:
-        data["text"] = text(rnd) if rnd.random() < 0.8 else _value(rnd)
+        data["text"] = text(rnd) if rnd.random() < 1 - hostility else _value(rnd)
         if rnd.random() < 0.1:
             data["format"] = rnd.choice(("html", "text", "pdf", ["html"], {"x": 1}, 5))
         if data.get("format") == "html":
@@ -197,7 +203,7 @@ def row(rnd: random.Random, *, text_field: bool) -> dict[str, Any]:
 def encode_line(rnd: random.Random, data: Any) -> bytes:
     """One JSON line, sometimes broken: cut, nested deep, invalid UTF-8, not an object."""
     raw = json.dumps(data, ensure_ascii=rnd.random() < 0.5).encode("utf-8", "surrogatepass")
-    roll = rnd.random()
+    roll = rnd.random() * 5 if rnd.random() < 0.8 else rnd.random()  # mostly well-formed JSON
     if roll < 0.05:
         return raw[: rnd.randrange(len(raw) + 1)]
     if roll < 0.08:
@@ -212,7 +218,7 @@ def encode_line(rnd: random.Random, data: Any) -> bytes:
 
 
 def manifest(rnd: random.Random) -> bytes:
-    lines = [encode_line(rnd, row(rnd, text_field=False)) for _ in range(rnd.randint(1, 6))]
+    lines = [encode_line(rnd, row(rnd, text_field=False)) for _ in range(rnd.choice((1, 1, 2, 6)))]
     if rnd.random() < 0.2:
         lines.append(lines[0])  # a duplicate row
     return b"\n".join(lines) + b"\n"

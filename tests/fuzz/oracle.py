@@ -136,13 +136,13 @@ def check_line(raw: bytes, settings: Settings = SETTINGS) -> Outcome:
     try:
         output = process_partition(Partition(index=0, items=(item,), fingerprint="f"), settings, None)
         for text in (output.documents, output.records, output.failures):
-            for line in text.splitlines():
+            for line in text.split("\n")[:-1]:  # JSON Lines end lines at "\n" only (not U+2028)
                 json.loads(line, parse_constant=_refuse_constant)
     except Exception:  # noqa: BLE001 - the finding is the traceback itself
         return Outcome("escaped", time.perf_counter() - start, traceback.format_exc()[-1500:])
     seconds = time.perf_counter() - start
     if output.counts.failed:
-        failure = json.loads(output.failures.splitlines()[0])
+        failure = json.loads(output.failures.split("\n")[0])
         if failure["error"] == "OverBudget":
             return Outcome("over_budget", seconds)
         if "bug in aidtrace" in failure["message"] or "bug in the extractor" in failure["message"]:

@@ -13,7 +13,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.fuzz import hostile
 from tests.fuzz.oracle import check_file, check_line, check_manifest, check_store
