@@ -43,7 +43,8 @@ def test_a_doc_id_collision_is_a_failure_naming_both_files(tmp_path: Path):
     ]
     failure = next(r.failure for r in results if r.failure)
     assert failure.error == "DuplicateDocument"
-    assert "brief.md" in failure.message and "brief.txt" in failure.message
+    assert "brief.md" in failure.message
+    assert "brief.txt" in failure.message
 
 
 def test_two_manifest_rows_with_one_doc_id_are_an_error(tmp_path: Path):
@@ -51,7 +52,7 @@ def test_two_manifest_rows_with_one_doc_id_are_an_error(tmp_path: Path):
     manifest.write_text(
         '{"path": "a/index.html", "doc_id": "x"}\n{"path": "b/index.html", "doc_id": "x"}\n', "utf-8"
     )
-    with pytest.raises(ConfigError, match="manifest.jsonl:2: doc_id 'x' is also on line 1"):
+    with pytest.raises(ConfigError, match=r"manifest\.jsonl:2: doc_id 'x' is also on line 1"):
         read_manifest(manifest)
 
 
@@ -75,7 +76,8 @@ def test_any_exception_of_a_reader_is_a_failure_and_the_run_goes_on(
     (tmp_path / "a.md").write_text("x", "utf-8")
     (tmp_path / "b.txt").write_text(PLEDGE, "utf-8")
     results = list(pipeline.run([tmp_path]))
-    assert results[0].failure is not None and "OverflowError" in results[0].failure.message
+    assert results[0].failure is not None
+    assert "OverflowError" in results[0].failure.message
     assert results[1].records
 
 
@@ -96,7 +98,8 @@ def test_a_document_over_its_time_budget_is_a_failure_and_the_run_goes_on(
     assert time.perf_counter() - start < 6
     assert (summary.documents, summary.failed) == (2, 2)
     assert [f["error"] for f in failures] == ["OverBudget", "OverBudget"]
-    assert failures[0]["source"].endswith("a.txt") and "budget of 1 s" in failures[0]["message"]
+    assert failures[0]["source"].endswith("a.txt")
+    assert "budget of 1 s" in failures[0]["message"]
 
 
 def test_the_budget_interrupts_a_regex_and_restores_an_outer_timer():
@@ -113,7 +116,8 @@ def test_a_memory_error_is_a_failure_of_the_document(tmp_path: Path, monkeypatch
     monkeypatch.setitem(EXTRACTORS, "greedy", greedy)
     (tmp_path / "a.txt").write_text(PLEDGE, "utf-8")
     [result] = pipeline.run([tmp_path], settings=Settings(extractor="greedy"))
-    assert result.failure is not None and result.failure.error == "OverBudget"
+    assert result.failure is not None
+    assert result.failure.error == "OverBudget"
 
 
 BAD_LINES = [

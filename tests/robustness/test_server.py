@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from aidtrace.store import open_store
 from aidtrace.web import WebConfig, create_app
-from aidtrace.web.app import HEADERS, WebConfig as Config, exposure_warning
+from aidtrace.web.app import HEADERS, exposure_warning
+from aidtrace.web.app import WebConfig as Config
 
 TOKEN = "robust-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -58,7 +59,7 @@ class Chunked:
         return int(next(m["status"] for m in self.sent if m["type"] == "http.response.start"))
 
 
-def _scope(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+def _scope(app: FastAPI, path: str, headers: tuple[tuple[bytes, bytes], ...]) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -76,7 +77,9 @@ def _scope(app: FastAPI, path: str, headers: list[tuple[bytes, bytes]]) -> dict[
     }
 
 
-def _call(app: FastAPI, path: str, client: Chunked, headers: list[tuple[bytes, bytes]] = []) -> None:
+def _call(app: FastAPI, path: str, client: Chunked, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    if headers is None:
+        headers = []
     asyncio.run(app(_scope(app, path, headers), client.receive, client.send))  # type: ignore[arg-type]
 
 
@@ -84,12 +87,13 @@ def test_an_unauthenticated_chunked_upload_is_refused_before_any_body_is_read(ap
     for path in ("/api/documents", "/upload"):
         client = Chunked(chunks=1000)  # 64 MB if it were read
         _call(app, path, client)
-        assert client.status in (401, 403) and client.read == 0
+        assert client.status in (401, 403)
+        assert client.read == 0
 
 
 def test_a_chunked_upload_is_cut_at_the_limit(app: FastAPI):
     client = Chunked(chunks=1000)
-    _call(app, "/api/documents", client, [(b"authorization", f"Bearer {TOKEN}".encode())])
+    _call(app, "/api/documents", client, ((b"authorization", f"Bearer {TOKEN}".encode()),))
     assert client.status == 413
     # the limit is the upload's 100,000 bytes plus 1 MB for the form around it
     assert client.read <= (100_000 + 1_000_000) // 64_000 + 2
@@ -140,7 +144,8 @@ def test_an_upload_is_extracted_in_a_worker_process_within_its_budget(
             headers=AUTH,
             files={"file": ("ok.txt", b"Japan pledged $1 billion to Ukraine.")},
         )
-        assert ok.status_code == 201 and ok.json()["records"] == 1
+        assert ok.status_code == 201
+        assert ok.json()["records"] == 1
 
 
 def test_serving_beyond_loopback_without_a_token_warns():
