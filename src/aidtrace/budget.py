@@ -3,6 +3,7 @@
     seconds_for(size, settings)       the time one document of `size` bytes may take
     within(seconds, where=...)        a block that raises OverBudget when it runs longer
     limit_memory(megabytes)           cap this process's address space (worker processes only)
+    start_worker(megabytes)           a worker process's initializer: the cap, and no secrets
     memory_failure(where, settings)   the OverBudget a MemoryError becomes
 
 The clock is SIGALRM (an interval timer), which interrupts pure-Python loops and the `re`
@@ -15,6 +16,7 @@ of 0 seconds means no limit.
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import threading
@@ -78,6 +80,18 @@ def limit_memory(megabytes: int) -> None:
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+SECRETS = ("AIDTRACE_TOKEN", "AIDTRACE_SECRET")
+
+
+def start_worker(megabytes: int) -> None:
+    """Initializer of a worker process that reads untrusted documents: the memory cap, and
+    the server's secrets dropped from its environment (a worker never needs them, and what
+    it starts must not inherit them)."""
+    for name in SECRETS:
+        os.environ.pop(name, None)
+    limit_memory(megabytes)
 
 
 def memory_failure(where: str, settings: Settings) -> OverBudget:

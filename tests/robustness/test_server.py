@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +163,21 @@ def test_the_token_can_come_from_a_file_named_in_the_environment(
     monkeypatch.delenv("AIDTRACE_TOKEN", raising=False)
     monkeypatch.setenv("AIDTRACE_TOKEN_FILE", str(token_file))
     assert Config.from_env().token == TOKEN
+
+
+def test_a_worker_process_drops_the_servers_secrets(monkeypatch: pytest.MonkeyPatch):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from aidtrace.budget import start_worker
+
+    monkeypatch.setenv("AIDTRACE_TOKEN", TOKEN)
+    monkeypatch.setenv("AIDTRACE_SECRET", "s" * 32)
+    with ProcessPoolExecutor(
+        1, mp_context=get_context("spawn"), initializer=start_worker, initargs=(0,)
+    ) as pool:
+        seen = (
+            pool.submit(os.environ.get, "AIDTRACE_TOKEN").result(),
+            pool.submit(os.environ.get, "AIDTRACE_SECRET").result(),
+        )
+    assert seen == (None, None)

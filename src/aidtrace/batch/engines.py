@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from aidtrace.batch.partitions import name
 from aidtrace.batch.work import Partition, PartitionOutput, process_partition
-from aidtrace.budget import limit_memory
+from aidtrace.budget import start_worker
 from aidtrace.errors import AidtraceError, ConfigError
 from aidtrace.settings import Settings
 
@@ -95,7 +95,7 @@ class LocalEngine:
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=limit_memory,  # a document past it fails with MemoryError, not the machine
+            initializer=start_worker,  # a document past it fails with MemoryError, not the machine
             initargs=(settings.memory_mb,),
         )
         self._partition: dict[Future[PartitionOutput], int] = {}

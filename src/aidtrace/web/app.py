@@ -133,7 +133,7 @@ class Extractor:
                 cls._pool = ProcessPoolExecutor(
                     max_workers=cls.WORKERS,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=budget.limit_memory,
+                    initializer=budget.start_worker,
                     initargs=(settings.memory_mb,),
                 )
             return cls._pool
