@@ -28,6 +28,7 @@ from aidtrace.errors import InputError
 from aidtrace.settings import Settings
 
 MEGABYTE = 1_000_000
+REPEAT = 0.5  # seconds between further timer signals once the budget is spent
 
 
 class OverBudget(InputError):
@@ -45,25 +46,37 @@ def can_interrupt() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+class _Expired(BaseException):
+    """Raised by the timer. Not an Exception, so that a library's `except Exception` (pypdf
+    and trafilatura have several) cannot swallow it; `within` turns it into OverBudget."""
+
+
 @contextmanager
 def within(seconds: float, *, where: str) -> Iterator[None]:
-    """Run the block; past `seconds`, raise OverBudget naming `where` (main thread only)."""
+    """Run the block; past `seconds`, raise OverBudget naming `where` (main thread only).
+    The timer fires again every REPEAT seconds until the block ends, in case code in it
+    catches even BaseException."""
     if seconds <= 0 or not can_interrupt():
         yield
         return
+    state = {"active": True}
 
     def expire(_signum: int, _frame: FrameType | None) -> None:
+        if state["active"]:
+            raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
+    try:
+        yield
+    except _Expired:
         raise OverBudget(
             f"{where}: processing took longer than its budget of {seconds:g} s "
             "(AIDTRACE_SECONDS_PER_MB per megabyte, at least one megabyte's worth); "
             "the document may hold a pathological pattern: please report it with this document"
-        )
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    outer = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
+        ) from None
     finally:
+        state["active"] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if outer[0]:  # an enclosing timer (a test runner's) goes on

@@ -146,3 +146,20 @@ def test_bad_archive_lines_are_failures_of_their_lines_and_the_partition_finishe
             line.encode("utf-8")
     sources = [json.loads(line)["source"] for line in output.failures.split("\n")[:-1]]
     assert sources == [f"crawl.jsonl:{n}" for n in range(1, len(BAD_LINES) + 1)]
+
+
+def test_the_budget_is_not_swallowed_by_code_that_catches_exception(monkeypatch: pytest.MonkeyPatch):
+    def swallowing(doc: object) -> list[object]:
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:  # noqa: BLE001 - what a library may do
+                pass
+
+    monkeypatch.setitem(EXTRACTORS, "swallowing", swallowing)
+    from aidtrace.model import Document
+
+    with pytest.raises(OverBudget):
+        pipeline.process(
+            Document(doc_id="x", text=PLEDGE), Settings(extractor="swallowing", seconds_per_mb=1)
+        )
