@@ -193,6 +193,7 @@ class Reconciler:
         self._running = threading.Lock()
         self._state = threading.Lock()
         self._pending = False
+        self.last_error: str | None = None  # why the last reconciliation failed (for /api/health)
 
     @property
     def busy(self) -> bool:
@@ -206,7 +207,9 @@ class Reconciler:
                 while self._take():
                     with self._pool.store() as store:
                         reconcile(store)
-            except Exception:  # a background job has no caller to tell; the log does
+                    self.last_error = None
+            except Exception as err:  # a background job has no caller to tell; the log and health do
+                self.last_error = f"{type(err).__name__}: {err}"
                 log.exception("reconciliation after a write failed; run 'aidtrace reconcile'")
             finally:
                 self._running.release()
