@@ -104,3 +104,25 @@ def _record(amount: Amount, *, doc: Document | None = None) -> Record:
         amount=amount,
         date="2024-03-01",
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"doc_id": "a", "path": 5}', "'path' is 5, not a string"),
+        ('{"doc_id": "\\ud800"}', "'doc_id' holds a lone surrogate"),
+        ('{"doc_id": "a", "title": ["x"]}', "'title' is ['x'], not a string"),
+        ('{"doc_id": "a", "path": "/etc/passwd"}', "'path' is absolute"),
+        ('{"doc_id": "a", "published": 20240222}', "'published' is 20240222, not a string"),
+        ("[" * 100_000, "not a JSON object"),
+    ],
+)
+def test_a_manifest_line_with_a_field_of_the_wrong_kind_is_a_clean_error(
+    tmp_path: Path, line: str, message: str
+):
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(line + "\n", "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_manifest(manifest)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{manifest}:1: ")

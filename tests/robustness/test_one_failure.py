@@ -163,3 +163,22 @@ def test_the_budget_is_not_swallowed_by_code_that_catches_exception(monkeypatch:
         pipeline.process(
             Document(doc_id="x", text=PLEDGE), Settings(extractor="swallowing", seconds_per_mb=1)
         )
+
+
+def test_ingest_goes_past_a_hostile_pdf_and_exits_1(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from aidtrace.cli import main
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.pdf").write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Pages [" + b"[" * 5000 + b" >> endobj\n%%EOF"
+    )
+    (tmp_path / "docs" / "b.txt").write_text(PLEDGE, "utf-8")
+    result = CliRunner().invoke(
+        main, ["ingest", str(tmp_path / "docs"), "--db", f"sqlite:///{tmp_path / 's.db'}"]
+    )
+    assert result.exit_code == 1, result.output
+    with open_store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        assert store.scalar("SELECT COUNT(*) FROM records") >= 1
+        assert store.scalar("SELECT COUNT(*) FROM failures WHERE source LIKE '%a.pdf'") == 1
