@@ -17,7 +17,9 @@ GOLDEN = Path(__file__).resolve().parent / "examples.records.jsonl"
 
 def test_examples_match_golden_records(update_golden):
     examples = Path(str(resources.files("aidtrace") / "examples"))
-    results = extract_paths([examples], manifest=examples / "manifest.jsonl")
+    # the top-level examples; the Japan answer-key set (examples/japan) has tests of its own
+    files = sorted(p for p in examples.iterdir() if p.suffix in (".txt", ".md", ".html"))
+    results = extract_paths(files, manifest=examples / "manifest.jsonl")
     assert [r.failure for r in results if r.failure] == []
     lines = [
         json.dumps(rec.to_dict(), ensure_ascii=False, sort_keys=True) for r in results for rec in r.records

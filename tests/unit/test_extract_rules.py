@@ -213,7 +213,7 @@ def test_rules_running_totals_are_aggregates_with_periods(text, aggregate, perio
 @pytest.mark.parametrize(
     "text",
     [
-        "Norway allocates NOK 7.5 billion in new support for Ukraine\n\nOslo said more would follow.",
+        "Norway and Ukraine: two years of support\n\nOslo said more would follow.",
         "Should the frozen assets earn more, Canada will pay C$1 billion to Ukraine early.",
         "Extra revenue could come from profits earned on immobilised assets of the Central Bank of Russia.",
         "A year earlier, the assessment had put the figure for Ukraine at $486 billion.",

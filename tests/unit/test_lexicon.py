@@ -10,7 +10,8 @@ DATA = Path(str(resources.files("aidtrace") / "data"))
 def test_word_lists_have_no_duplicate_entries():
     rows = [
         tuple(line.split("\t")[:2])
-        for line in (DATA / "terms.tsv").read_text(encoding="utf-8").splitlines()[4:]
+        for line in (DATA / "terms.tsv").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
     ]
     assert [row for row, n in Counter(rows).items() if n > 1] == []
 

@@ -25,7 +25,8 @@ _NUM = r"\d+(?:[.,]\d+)*"
 _MODIFIER = (
     r"(?!(?:of|to|for|and|or|in|on|at|by|with|from|the|a|an|than|per|who|which|that|were|was|are|is|"
     r"have|has|had|been|will|would|since|this|these|those|its|their|billion|million|thousand|between|among|"
-    r"under|across|into|over|during|against|about|including|such|as|all|each|both)\b)[A-Za-z][\w-]*"
+    r"under|across|into|over|during|against|about|including|such|as|all|each|both)\b)"
+    r"[\"“‘']?[A-Za-z][\w-]*[\"”’']?"  # quoted modifiers too: 10 'shadow fleet' tankers
 )
 _NOT_CODES = frozenset({"ALL", "TOP", "CUP", "MOP", "BOB", "PEN", "TRY", "MAD", "GEL", "LAK", "SOS", "CAR"})
 
@@ -73,7 +74,7 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
         "count": re.compile(
             rf"(?<![\w$€£¥.,-])(?P<num>{_NUM}|(?i:{numbers}))(?!\s?-?(?:mm|cm|km|kg|millimet|calibre|caliber)\b)"
             rf"(?:\s+(?i:(?P<scale>thousand|million|hundred)))?"
-            rf"(?P<mods>(?:\s+{_MODIFIER}){{0,3}})\s+"
+            rf"(?P<mods>(?:\s+{_MODIFIER}){{0,4}})\s+"
             rf"(?P<unit>(?i:{counted}))\b"
         ),
         "gdp": re.compile(
@@ -261,7 +262,18 @@ def _merge_ranges(view: str, mentions: list[AmountMention]) -> list[AmountMentio
 def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMention]:
     """'¥471.9 billion (about $3 billion)': the second figure restates the first."""
     kept: list[AmountMention] = []
+    dropped: AmountMention | None = None
     for amount in amounts:
+        if (
+            dropped
+            and amount.kind == "money"
+            and re.fullmatch(
+                r"\s*(?:or|and|/|,)\s*(?:about\s+|around\s+|some\s+)?", view[dropped.end : amount.start]
+            )
+        ):
+            dropped = amount  # "NOK 1 billion (nearly €90 million or US$95 million)": both restate
+            continue
+        dropped = None
         previous = kept[-1] if kept else None
         if (
             previous
@@ -274,6 +286,7 @@ def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMen
                 and _CONVERSION.match(gap)
                 and ("(" in gap or re.search(r"or|equivalent|about|around|roughly|approximately|some", gap))
             ):
+                dropped = amount
                 continue
         kept.append(amount)
     return kept

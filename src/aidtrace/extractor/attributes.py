@@ -117,7 +117,7 @@ class Attributes:
         ) or re.search(r"\bto\s+$", before)
         if future or "pledge" in trigger.classes:
             return "pledged"
-        if trigger.classes & {"deliver", "train"}:
+        if trigger.classes & {"deliver", "train", "receive"}:
             return "delivered"
         return None
 
@@ -187,6 +187,12 @@ def is_concrete(
         return True
     if money or counts or attrs.items or attrs.channel or attrs.subtype:
         return True
+    if record_type == "sanction" and re.search(
+        r"\b(?:new|additional|further|fresh|more|latest|tougher|expanded|largest|round\s+of)\b[^.;]{0,30}\b(?:sanctions|restrictive\s+measures)\b",
+        text,
+        re.IGNORECASE,
+    ):
+        return True  # a new round of sanctions is itself the act
     if _GENERIC.search(text):
         return False  # "pledged its continued support for Ukraine this year"
     if any(d.kind in ("point", "anaphora") for d in dates):
@@ -203,7 +209,7 @@ def is_concrete(
 def count_fits(unit: str, record_type: str, subtype: str | None) -> bool:
     return {
         "refugees": unit == "people",
-        "sanction": unit == "entities",
+        "sanction": unit in ("entities", "firms", "people", "items"),
         "agreement": unit == "agreements",
         "diplomacy": unit in ("firms", "people") and subtype == "conference",
         "aid": unit in ("items", "tonnes") or (unit == "people" and subtype == "training"),

@@ -15,8 +15,21 @@ from aidtrace.extractor.actors import ActorMention
 from aidtrace.extractor.amounts import AmountMention
 from aidtrace.extractor.context import NON_DONORS, TARGETS
 from aidtrace.extractor.lexicon import Lexicon
+from aidtrace.extractor.syntax import is_verb
 
-VERB_CLASSES = ("pledge", "deliver", "train", "total", "sanction", "refugee", "sign", "visit", "host")
+VERB_CLASSES = (
+    "pledge",
+    "deliver",
+    "train",
+    "total",
+    "receive",
+    "include",
+    "sanction",
+    "refugee",
+    "sign",
+    "visit",
+    "host",
+)
 
 
 @dataclass(slots=True)
@@ -40,13 +53,21 @@ def find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[Tri
         for match in lexicon.term_pattern(f"verb.{name}").finditer(view, start, end):
             spans.setdefault((match.start(), match.end()), set()).add(name)
     triggers = [
-        Trigger(s, e, frozenset(classes), view[s:e].lower()) for (s, e), classes in sorted(spans.items())
+        Trigger(s, e, frozenset(classes), view[s:e].lower())
+        for (s, e), classes in sorted(spans.items())
+        if not _needs_parse(lexicon, classes, view[s:e]) or is_verb(view[start:end], s - start)
     ]
     # a longer phrase ("handed over") wins over a word inside it
     triggers = [
         t for t in triggers if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)
     ]
     return [t for t in triggers if _is_predicate(view, t)]
+
+
+def _needs_parse(lexicon: Lexicon, classes: set[str], word: str) -> bool:
+    """A form that only a lemma row generates ("supplies", "transport") may be a noun: the
+    tagger decides. Forms written out in terms.tsv keep their word-list rules."""
+    return all(lexicon.only_inflected(f"verb.{name}", word) for name in classes)
 
 
 def _is_predicate(view: str, trigger: Trigger) -> bool:
@@ -58,7 +79,11 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     beyond' is no act.
     """
     raw_before = view[max(0, trigger.start - 12) : trigger.start]
-    if view[trigger.start].isupper() and re.search(r"[\w']\s+$", raw_before):
+    if (
+        view[trigger.start].isupper()
+        and re.search(r"[\w']\s+$", raw_before)
+        and not _title_case_line(view, trigger.start)
+    ):
         return False  # capitalised inside a sentence: part of a name ("the Russia Sanctions Act")
     before = raw_before.lower()
     if trigger.word.endswith("ing"):
@@ -66,6 +91,10 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         # continues the subject's act (", banning imports of ...", "and training soldiers")
         if re.search(r"\b(?:is|are|was|were|been|by)\s+$", before):
             return True
+        if re.search(r"\bfor\s+$", before) and _THANKS.search(
+            view[max(0, trigger.start - 160) : trigger.start]
+        ):
+            return True  # "thanked Norway for providing ...": the act thanked for (ruling 6)
         reporting = re.match(r"announc|say|stat|confirm|not|signal", trigger.word)
         return bool(re.search(r"(?:,|\band)\s+$", before)) and not reporting
     if re.search(r"(?:ed|en)$", trigger.word) and re.search(
@@ -73,6 +102,20 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     ):
         return False
     return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
+
+
+_THANKS = re.compile(
+    r"\b(?:thank(?:s|ed|ing)?|grateful|gratitude|appreciat\w*|praised|hailed)\b", re.IGNORECASE
+)
+
+
+def _title_case_line(view: str, at: int) -> bool:
+    """A headline in title case ("Japan to Give Additional Aid to Ukraine"): most of the longer
+    words of the line are capitalised, so a capital says nothing about names."""
+    start = view.rfind("\n", 0, at) + 1
+    end = view.find("\n", at)
+    words = re.findall(r"[A-Za-z][\w'-]{3,}", view[start : end if end >= 0 else len(view)])
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 _CUT = re.compile(r";|,\s|\s(?:and|while|but|whereas)\s")
@@ -134,7 +177,12 @@ def signed_in_person(
 
 
 def clause_type(
-    view: str, clause: Clause, actors: list[ActorMention], amounts: list[AmountMention], lexicon: Lexicon
+    view: str,
+    clause: Clause,
+    actors: list[ActorMention],
+    amounts: list[AmountMention],
+    lexicon: Lexicon,
+    russia_doc: bool = False,
 ) -> tuple[str, str | None] | None:
     """(type, subtype hint) of what the clause's predicate does, or None.
 
@@ -147,27 +195,37 @@ def clause_type(
         return bool(lexicon.term_pattern(name).search(text))
 
     for trigger in clause.triggers:
-        kind = _trigger_type(view, clause, trigger.classes, text, has, actors, amounts, lexicon)
+        kind = _trigger_type(view, clause, trigger, text, has, actors, amounts, lexicon, russia_doc)
         if kind is not None:
             return kind
     return None
 
 
+_RESTRICTIVE = re.compile(r"sanction|designat|blacklist|froze|freez|impos|target")
+
+
 def _trigger_type(
     view: str,
     clause: Clause,
-    classes: frozenset[str],
+    trigger: Trigger,
     text: str,
     has: Callable[[str], bool],
     actors: list[ActorMention],
     amounts: list[AmountMention],
     lexicon: Lexicon,
+    russia_doc: bool,
 ) -> tuple[str, str | None] | None:
+    classes = trigger.classes
+    # the target is named in the clause, or the document is about Russia and the verb can only
+    # be a restrictive act ("These measures will target 35 senior officials of Gazprom")
+    restrictive = _RESTRICTIVE.match(trigger.word) and russia_doc
     if (
         "sanction" in classes
         and has("noun.sanction")
         and (
-            any(a.code in TARGETS for a in actors) or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
+            any(a.code in TARGETS for a in actors)
+            or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
+            or restrictive
         )
     ):
         return "sanction", None
@@ -192,7 +250,10 @@ def _trigger_type(
         return "refugees", None
     units = ("items", "tonnes", "people") if "train" in classes else ("items", "tonnes")
     goods_or_money = any(a.kind == "money" or a.amount.unit in units for a in amounts)
-    if classes & {"pledge", "deliver", "train", "total"} and (
+    if "include" in classes and classes <= {"include"}:
+        # "the package also includes £18m for ...": a component with its figure (ruling 3)
+        return ("aid", None) if has("noun.aid") and any(a.kind == "money" for a in amounts) else None
+    if classes & {"pledge", "deliver", "train", "total", "receive"} and (
         has("noun.aid") or has("item.head") or goods_or_money
     ):
         return "aid", None
@@ -226,6 +287,11 @@ def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Le
         if not (
             re.fullmatch(r"visits?|trips?", t.word)
             and _MENTIONED.search(view[max(clause.start, t.start - 45) : t.start])
+            # "said on a surprise visit to Kyiv": the subject's own visit
+            and not re.search(
+                r"\b(?:on|during)\s+(?:a|an|his|her|their)\s+(?:[\w-]+\s+){0,2}$",
+                view[max(clause.start, t.start - 45) : t.start],
+            )
         )
     ]
     if not acts:
@@ -239,8 +305,13 @@ def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Le
             a.code not in NON_DONORS and a.kind in ("capital", "country", "official", "body")
             for a in in_clause
         )
-    donor_official = any(a.kind == "official" and a.code not in NON_DONORS for a in in_clause) or bool(
-        re.search(r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary)\b", text)
+    donor_official = (
+        any(a.kind == "official" and a.code not in NON_DONORS for a in in_clause)
+        or bool(
+            re.search(r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary)\b", text)
+            # "He had arrived in Kyiv": a leader the story is about, as a pronoun
+            or re.match(r"\W*(?:He|She)\s+(?:\w+\s+){0,2}$", view[clause.start : acts[0].start])
+        )
     )
     # the destination follows the verb: "visited Kyiv", "travelled to Ukraine"; or "met ... in Kyiv"
     destination = any(
@@ -264,15 +335,50 @@ def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
             if word == "May" or (name == "modal" and reported and word.lower() == "would"):
                 continue  # the month ("on 27 May"), or reported commitment ("said it would")
             return True
+    finite = [t for t in clause.triggers[1:] if not re.search(r"\bto\s+$", view[t.start - 4 : t.start])]
+    if not finite and _bare_infinitive(view[max(0, trigger.start - 120) : trigger.start]):
+        return True
     after = view[trigger.end : min(clause.end, trigger.end + 25)]
     return bool(
         re.match(r"\s+(?:to\s+)?(?:consider|discuss|study|explore)|\s+(?:would|could|might|may)\b", after)
     )
 
 
+# what may stand before "to VERB" when the infinitive still asserts an act: a commitment verb
+# ("agreed to provide", "voted to send"), a copula of arrangement ("is to provide"), or the
+# subject itself in a headline ("Finland to send €200m to Ukraine")
+_COMMITTED_TO = re.compile(
+    r"(?:(?:agree[sd]?|decide[sd]?|pledge[sd]?|promise[sd]?|commit(?:s|ted)|vow(?:s|ed)|vote[sd]?|"
+    r"announce[sd]?|resolve[sd]?|move[sd]?|continue[sd]?|began|begun|start(?:s|ed)|undert(?:ook|akes)|"
+    r"used|uses|took|takes|seized)\b[^.;]{0,60}?|"
+    r"(?:is|are|was|were|also|then|will|already|swiftly|quickly|now|and|first|going)\b(?:[^.;]{0,60}[,)])?)"
+    r"\s+to\s+$",
+    re.IGNORECASE,
+)
+
+
+def _bare_infinitive(before: str) -> bool:
+    """'it was important to supply air defence', 'funds to rebuild': an infinitive that no
+    commitment governs is a purpose or an evaluation, not an act."""
+    if not re.search(r"\bto\s+$", before):
+        return False
+    if re.search(r"\b(?:it|this|that)\s+(?:is|was|will\s+be|would\s+be)\s+to\s+$", before):
+        return True  # "how important it was to supply"
+    if _COMMITTED_TO.search(before) or re.search(
+        r"\b(?:first|second|third|latest|only)\b[^,;.]{0,50}\bto\s+$", before, re.IGNORECASE
+    ):
+        return False  # "agreed to provide"; "the first non-NATO country to sign"
+    subject = re.search(r"(?:^|[,;:—–-]\s*|\n)\W*((?:[A-Z][\w.'’-]*\s+){1,4})to\s+$", before)
+    return subject is None  # a capitalised subject right before "to": a headline's plan
+
+
 def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
     """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
     trigger = clause.triggers[0]
+    if all(t.classes == {"include"} for t in clause.triggers):
+        return False  # "the package includes £18m": the package is the whole its figure belongs to
+    if _THANKS.search(view[max(0, trigger.start - 160) : trigger.start]):
+        return False  # "thanked Norway for its pledge of NOK 5 billion": the pledge thanked for
     if trigger.word in ("pledge", "pledges", "promise", "commitment") and re.search(
         r"\b(?:the|this|that|its|his|her)\s+$", view[max(0, trigger.start - 6) : trigger.start], re.IGNORECASE
     ):

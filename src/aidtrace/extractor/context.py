@@ -27,7 +27,7 @@ class Context:
     russia_doc: bool
     donor: str | None = None
     ukraine_strong: bool = False  # the document is about Ukraine throughout
-    ukraine_recent: int = 0  # sentences since Ukraine was last named
+    ukraine_recent: int = 99  # sentences since Ukraine was last named (not yet: many)
     lead_in: Record | None = None  # the record a list's lead-in sentence made ("... as follows:")
     last_record: Record | None = None
     since_record: int = 0  # sentences since the last record

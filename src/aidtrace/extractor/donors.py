@@ -22,6 +22,9 @@ _BLOCKING = re.compile(
 )
 
 
+_FROM = re.compile(
+    r"\bfrom\s+(?:the\s+)?(?:(?:government|people|taxpayers)\s+of\s+(?:the\s+)?)?$", re.IGNORECASE
+)
 _AGENT = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -78,6 +81,16 @@ def find_donors(
         listed = _codes([a for a in after if a.code not in NON_DONORS and a.kind != "adjective"])
         if listed:
             return listed
+    if record_type == "aid" and "receive" in trigger.classes:
+        # "Ukraine received $1.3 billion from the United States": the giver follows "from"
+        return _codes(
+            [a for a in after if a.kind != "channel" and _FROM.search(view[max(0, a.start - 40) : a.start])][
+                :1
+            ]
+        )
+    thanked = _thanked(view, clause, trigger, clause_actors, sentence_actors)
+    if thanked:
+        return thanked
     subjects = [a for a in before if _is_subject(view, a, clause.start, record_type)]
     acting = [
         a
@@ -151,6 +164,35 @@ def find_donors(
         if context.donor and (passive or pronoun or not before):
             return [context.donor]
     return []
+
+
+def _thanked(
+    view: str,
+    clause: Clause,
+    trigger: Trigger,
+    clause_actors: list[ActorMention],
+    sentence_actors: list[ActorMention],
+) -> list[str]:
+    """'Zelensky thanked Biden for announcing a package', 'grateful to the Netherlands for the
+    launchers': the one thanked is the donor (ruling 6)."""
+    start = min([clause.start, *(a.start for a in clause_actors)])
+    window_start = max(0, start - 200)
+    thanks = list(_THANKS_FOR.finditer(view, window_start, trigger.start))
+    if not thanks:
+        return []
+    after = thanks[-1].end()
+    return _codes(
+        [
+            a
+            for a in sentence_actors
+            if after <= a.start < trigger.start and a.kind not in ("channel", "adjective")
+        ]
+    )[:1]
+
+
+_THANKS_FOR = re.compile(
+    r"\b(?:thank(?:s|ed|ing)?|grateful\s+to|gratitude\s+to|praised|hailed)\b", re.IGNORECASE
+)
 
 
 def _is_subject(view: str, actor: ActorMention, clause_start: int, record_type: str) -> bool:

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from aidtrace.errors import ConfigError
+from aidtrace.extractor.inflect import inflections
 
 BODIES = ("EU", "WBG", "IMF", "UN", "NATO", "G7")
 
@@ -53,6 +54,10 @@ class Lexicon:
 
     def term_value(self, name: str, phrase: str) -> str:
         return self.terms[name].get(phrase.lower(), "")
+
+    def only_inflected(self, name: str, phrase: str) -> bool:
+        """Whether `phrase` is in list `name` only as a generated inflection of a lemma row."""
+        return self.terms[name].get(" ".join(phrase.lower().split())) == "+"
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -116,7 +121,13 @@ def _load(data: Path) -> Lexicon:
     _load_officials(lexicon, data / "officials.tsv")
     _load_currencies(lexicon, data / "currencies.tsv")
     for list_name, term, value, *_ in _rows(data / "terms.tsv"):
-        lexicon.terms[list_name][term.lower()] = value
+        if value in ("+", "=+"):  # a lemma: every inflection (extractor/inflect.py)
+            if value == "=+":  # and its written form is trusted as a predicate without the tagger
+                lexicon.terms[list_name][term.lower()] = ""
+            for form in inflections(term):  # "+" marks a form that the tagger must confirm
+                lexicon.terms[list_name].setdefault(form.lower(), "+")
+        else:
+            lexicon.terms[list_name][term.lower()] = value
     return lexicon
 
 

@@ -18,6 +18,7 @@ last full date ("on the same day").
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 
@@ -38,9 +39,10 @@ from aidtrace.extractor.context import NON_DONORS, Context, count_ukraine
 from aidtrace.extractor.dates import DateMention, find_dates
 from aidtrace.extractor.donors import find_donors, find_targets, is_for_ukraine, update_donor
 from aidtrace.extractor.lexicon import Lexicon, load_lexicon
+from aidtrace.extractor.parts import whole_from_context, wholes
 from aidtrace.extractor.sentences import clean, split_sentences
 from aidtrace.extractor.timing import in_relative_clause, record_timing, remember_events
-from aidtrace.model import Document, Record, Span
+from aidtrace.model import Amount, Document, Record, Span
 
 
 def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Record]:
@@ -55,18 +57,38 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
         ukraine_strong=mentions >= 3 and mentions * 250 >= len(view.split()),
         russia_doc=bool(re.search(r"\bRussi|\bMoscow\b|\bKremlin\b|\bBelarus", view)),
     )
+    context.donor = _main_actor(view, lexicon, published)
     records: list[Record] = []
     sentences = split_sentences(view)
     for start, end in sentences:
+        found = _sentence_records(doc, view, start, end, context, lexicon)
         if _is_heading(view, start, end):
-            continue
-        records.extend(_sentence_records(doc, view, start, end, context, lexicon))
+            # a headline asserts a measure only with its actor named in it (contract, ruling 7)
+            named = {a.code for a in find_actors(view, start, end, lexicon, when=None)}
+            found = [r for r in found if r.donor in named]
+        records.extend(found)
     return records
+
+
+def _main_actor(view: str, lexicon: Lexicon, published: date | None) -> str | None:
+    """The state the document is mostly about, the discourse donor before any sentence names
+    one ("The Government is increasing its support ..." in a ministry's release): the actor
+    named most often, if it is named at least three times and twice as often as the next."""
+    when = published.isoformat() if published else None
+    counts = Counter(
+        a.code
+        for a in find_actors(view, 0, len(view), lexicon, when=when)
+        if a.code not in NON_DONORS and a.kind not in ("channel",)
+    ).most_common(2)
+    if not counts or counts[0][1] < 3 or (len(counts) > 1 and counts[0][1] < 2 * counts[1][1]):
+        return None
+    return counts[0][0]
 
 
 def _is_heading(view: str, start: int, end: int) -> bool:
     """A line of its own without closing punctuation, not a list item: a headline or heading
-    ("Norway allocates NOK 7.5 billion for Ukraine", "Pinned: Dutch PM signs pact in Kharkiv")."""
+    ("Norway allocates NOK 7.5 billion for Ukraine", "Pinned: Dutch PM signs pact in Kharkiv").
+    Headlines are read like sentences; only their donor must be named in them."""
     whole_line = (start == 0 or view[start - 1] == "\n") and (end == len(view) or view[end] == "\n")
     if not whole_line or view[end - 1] in ".!?:;\"'" or _is_bullet(view, start):
         return False
@@ -86,10 +108,18 @@ def _sentence_records(
     doc: Document, view: str, start: int, end: int, context: Context, lexicon: Lexicon
 ) -> list[Record]:
     when = context.published.isoformat() if context.published else None
-    actors = find_actors(view, start, end, lexicon, when=when)
+    dateline = _DATELINE.match(view, start, end)
+    # "WARSAW, Poland -- South Korea's president ...": where the story was filed acts in nothing
+    actors = [
+        a
+        for a in find_actors(view, start, end, lexicon, when=when)
+        if not dateline or a.start >= dateline.end()
+    ]
     dates = find_dates(view, start, end, context.published)
     remember_events(view, start, end, dates, context)
-    triggers = find_triggers(view, start, end, lexicon)
+    triggers = [
+        t for t in find_triggers(view, start, end, lexicon) if not _describes_a_thing(view, t, actors)
+    ]
     sentence_text = view[start:end]
     if count_ukraine(sentence_text, lexicon):
         context.ukraine_recent = 0
@@ -139,6 +169,24 @@ def _sentence_records(
 _REPORTING = re.compile(
     r",?\s*(?:[\w'-]+\s+){0,6}?(?:said|says|announced|confirmed|stated|told\s+\w+)\b[^,;]{0,40}[.!\"']*\s*$",
     re.IGNORECASE,
+)
+
+
+def _describes_a_thing(view: str, trigger: Trigger, actors: list[ActorMention]) -> bool:
+    """'paid into NATO's fund, which finances fuel': a relative clause on a thing (a fund, a
+    programme) describes it; on an actor ('Japan, which has provided ...') it asserts."""
+    relative = re.search(
+        r"(,\s*)(?:which|that)\s+(?:\w+\s+){0,2}$", view[max(0, trigger.start - 40) : trigger.start]
+    )
+    if not relative:
+        return False
+    comma = max(0, trigger.start - 40) + relative.start(1)
+    return not any(a.end <= comma and comma - a.end <= 2 for a in actors)
+
+
+_DATELINE = re.compile(
+    r"\s*[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]+)*(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)?"
+    r"(?:,?\s*[A-Z][a-z]{2}\.?\s+\d{1,2})?(?:\s*\([^)\n]{1,40}\))?\s*(?:--|—|–|-)\s+"
 )
 
 
@@ -223,7 +271,7 @@ def _clause_records(
     text = view[clause.start : clause.end]
     sentence_text = view[sentence[0] : sentence[1]]
     clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
-    kind = clause_type(view, clause, actors, clause_amounts, lexicon)
+    kind = clause_type(view, clause, actors, clause_amounts, lexicon, context.russia_doc)
     if kind is None or is_unreal(view, clause, lexicon):
         return [], []
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
@@ -264,13 +312,25 @@ def _clause_records(
         money = [
             m for m in money if not re.search(r"\b(?:whose|which|who|that)\b", view[trigger.end : m.start])
         ]
-    quantities: list[AmountMention | None] = [*money] if money else [*counts[:1]] if counts else [None]
+    # one record per figure: every money amount, else every count ("4 individuals, 2 banks and 17 firms")
+    quantities: list[AmountMention | None] = [*money] if money else [*counts] if counts else [None]
     records = []
     pairs = _pair(donors, quantities, clause_actors)
+    parts = wholes(view, [a for a in amounts if a.kind == "money"])
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     gdp_share = gdp_share_of(view, clause, lexicon)
     for donor, quantity in pairs:
         amount = amount_for(quantity, donor)
+        if amount and record_type == "sanction" and amount.unit == "firms":
+            amount = replace(amount, unit="entities")  # listed firms are entities (ruling 5)
+        whole = parts.get(quantity.start) if quantity else None
+        part_of = (
+            amount_for(whole, donor)
+            if whole
+            else whole_from_context(sentence_text, amount, donor, context.last_record)
+            if amount and amount.is_money and record_type == "aid"
+            else None
+        )
         aggregate, period, record_date = record_timing(
             view,
             clause,
@@ -283,7 +343,9 @@ def _clause_records(
             context,
             lexicon,
         )
-        for recipient in recipients:
+        for recipient in (
+            _targets_of(quantity, recipients, clause_actors) if record_type == "sanction" else recipients
+        ):
             records.append(
                 Record(
                     doc_id=doc.doc_id,
@@ -298,6 +360,7 @@ def _clause_records(
                     amount=amount,
                     date=None if aggregate else record_date,
                     period=period if aggregate else None,
+                    part_of=Amount(value=part_of.value, unit=part_of.unit) if part_of else None,
                     channel=attrs.channel,
                     items=attrs.items,
                     gdp_share=gdp_share,
@@ -308,6 +371,19 @@ def _clause_records(
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+def _targets_of(
+    quantity: AmountMention | None, targets: list[str], clause_actors: list[ActorMention]
+) -> list[str]:
+    """'18 Russian individuals and 4 Belarusian entities': a count whose own noun phrase names
+    a target is aimed at that target only; other figures at every target of the clause."""
+    if quantity is None or quantity.kind != "count" or len(targets) < 2:
+        return targets
+    own = [
+        a.code for a in clause_actors if a.code in targets and quantity.start <= a.start < quantity.end + 3
+    ]
+    return own[:1] or targets
 
 
 def _listed_donors(
@@ -357,4 +433,31 @@ def _dedupe(records: list[Record]) -> list[Record]:
             continue
         seen.add(key)
         kept.append(record)
-    return kept
+    # "pledged €50m, to be spent on demining kits": the figureless clause's items and kind join
+    # the figure's record, and it is no record of its own
+    merged = {id(r): r for r in kept}
+    for record in kept:
+        figure = next((other for other in kept if _restates(record, other)), None)
+        if figure is not None:
+            del merged[id(record)]
+            merged[id(figure)] = replace(
+                merged[id(figure)],
+                items=tuple(dict.fromkeys(merged[id(figure)].items + record.items)),
+                subtype=merged[id(figure)].subtype or record.subtype,
+                category=merged[id(figure)].category or record.category,
+            )
+    return list(merged.values())
+
+
+def _restates(record: Record, other: Record) -> bool:
+    """A figureless record of a sentence that also states the same act with its figure ("pledged
+    £2bn, to be spent on equipment"): the second clause only describes the first."""
+    return (
+        record.amount is None
+        and record.type != "sanction"  # "froze the assets of 122 ..., and added items to ...": two acts
+        and other.amount is not None
+        and (record.type, record.donor, record.recipient, record.evidence.start)
+        == (other.type, other.donor, other.recipient, other.evidence.start)
+        # goods of its own beside the figure's goods: another act ("supplied X, and delivered 100 Y")
+        and (not other.items or set(record.items) <= set(other.items))
+    )

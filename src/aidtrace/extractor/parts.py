@@ -1,0 +1,60 @@
+"""Parts of a larger amount (the contract's `part_of`, ruling 3).
+
+In: the money mentions of one sentence, and the record the discourse last made. Out: for each
+money mention that is stated as a component, the whole it is a component of.
+
+A component is named by a cue between the whole and the part ("$1.3 billion in new aid,
+including $500 million for the grid"; "$12 billion, of which $4.5 billion this year"; "SEK 1
+billion, with SEK 500 million for ...") or, with no whole in its own sentence, by a sentence
+that describes a package stated just before ("The package also includes £18m for ...", "Of
+this, £5m goes to ..."): then the whole is the amount of the last record, if larger.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aidtrace.extractor.amounts import AmountMention
+from aidtrace.model import Amount, Record
+
+_WITHIN = re.compile(
+    r"\b(?:including|includ(?:es|ed)|of\s+which|out\s+of\s+which|among\s+(?:them|which)|with|comprising|"
+    r"consisting\s+of|split\s+into|broken\s+down\s+into|incl\.)\b",
+    re.IGNORECASE,
+)
+# a sentence that describes a package already stated: its figures are parts of that package
+_DESCRIBES = re.compile(
+    r"\b(?:(?:the|this|that|its)\s+(?:new\s+|latest\s+|overall\s+|whole\s+|aid\s+|support\s+|military\s+)*"
+    r"(?:package|total|sum|amount|pledge|allocation|funding|contribution|money)\b[^.;]{0,40}?"
+    r"\b(?:includ\w*|compris\w*|encompass\w*|contain\w*|consists?\s+of|covers?)\b|"
+    r"^\W*of\s+(?:this|that|these|the\s+total)\b|\bpart\s+of\s+(?:the|this|that)\s+(?:package|total|sum)\b|"
+    r"\b(?:also\s+)?includ(?:es|ed|ing)\b)",
+    re.IGNORECASE,
+)
+
+
+def wholes(view: str, money: list[AmountMention]) -> dict[int, AmountMention]:
+    """Money mentions of one sentence stated as parts of an earlier one: start -> whole."""
+    found: dict[int, AmountMention] = {}
+    for i, part in enumerate(money):
+        for whole in reversed(money[:i]):
+            between = view[whole.end : part.start]
+            if (
+                whole.amount.unit == part.amount.unit
+                and whole.amount.value > part.amount.value
+                and len(between) <= 120
+                and _WITHIN.search(between)
+            ):
+                found[part.start] = found.get(whole.start, whole)  # a part of a part: the outer whole
+                break
+    return found
+
+
+def whole_from_context(sentence: str, amount: Amount, donor: str, last: Record | None) -> Amount | None:
+    """'The package also includes £18m for humanitarian aid': the package stated just before."""
+    if last is None or last.amount is None or last.donor != donor or not _DESCRIBES.search(sentence):
+        return None
+    whole = last.part_of or last.amount
+    if whole.unit != amount.unit or whole.value <= amount.value:
+        return None
+    return Amount(value=whole.value, unit=whole.unit)
