@@ -60,6 +60,19 @@ def time_aidtrace(corpus: Path) -> float:
     return elapsed
 
 
+def parsed_share() -> str:
+    """How much of the text the cascade sent to the parser (sentences parsed / read)."""
+    from aidtrace.extractor import syntax
+
+    return f"{syntax.STATS['parsed']:,} of {syntax.STATS['sentences']:,} sentences parsed"
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def time_spacy(corpus: Path) -> tuple[float, float]:
     import spacy
 
@@ -97,7 +110,8 @@ def main() -> None:
         print(f"corpus: {docs} documents, {words:,} words")
         aid = time_aidtrace(corpus)
         print(
-            f"aidtrace extract: {aid:.2f} s, {words / aid:,.0f} words/s (single process, files read and JSON written)"
+            f"aidtrace extract: {aid:.2f} s, {words / aid:,.0f} words/s (single process, files read and JSON written); "
+            f"{parsed_share()}; peak memory {peak_rss_mb():,.0f} MB"
         )
         if args.skip_spacy:
             return

@@ -21,7 +21,8 @@ import click
 
 from aidtrace import __version__, pipeline, queries
 from aidtrace.batch.cli import batch, load
-from aidtrace.errors import AidtraceError, ConfigError
+from aidtrace.counting import STATUSES
+from aidtrace.errors import AidtraceError, ConfigError, InvalidRequest
 from aidtrace.exports import FORMATS as EXPORT_FORMATS
 from aidtrace.exports import WHAT, export
 from aidtrace.ingest import find_files
@@ -59,6 +60,8 @@ def main() -> None:
       aidtrace extract articles/                 records as JSON Lines on stdout
       aidtrace ingest articles/                  store, extract and reconcile
       aidtrace totals --by donor,year --currency EUR
+      aidtrace totals --donor JPN --as-of 2024-06-30   counted sums beside reported totals
+      aidtrace cumulative --donor JPN            computed against reported, date by date
       aidtrace show m1a2b3c4d5e6f7a8             a measure with every source sentence
       aidtrace export --what records --format xlsx -o records.xlsx
     """
@@ -186,6 +189,11 @@ def reconcile_command(db: str | None) -> None:
 @click.option("--since", metavar="DATE", help="On or after this date (YYYY, YYYY-MM or YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="On or before this date.")
 @click.option("--aggregates", is_flag=True, help="Running totals and estimates instead of single measures.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    help="Only measures of this counting status (default: any but rejected).",
+)
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 @format_option
 @db_option
@@ -196,11 +204,17 @@ def measures_command(
     since: str | None,
     until: str | None,
     aggregates: bool,
+    status: str | None,
     limit: int,
     fmt: str,
     db: str | None,
 ) -> None:
-    """List measures, newest first."""
+    """List measures, newest first, each with its counting status.
+
+    Status: counted (in the sums), part_of (a component of a counted measure, named in
+    part_of_measure), running_total (a total reported by a source), collective (a G7 or
+    NATO figure made of members' shares), rejected (every mention rejected by review).
+    """
     with open_store(db) as store:
         rows = queries.measures(
             store,
@@ -209,13 +223,15 @@ def measures_command(
             category=category,
             since=since,
             until=until,
-            aggregate=aggregates,
+            aggregate=None if status else aggregates,
+            status=status,
             limit=limit,
         )
     columns = [
         "measure_id",
         "donor",
         "type",
+        "status",
         "category",
         "subtype",
         "stage",
@@ -223,7 +239,9 @@ def measures_command(
         "amount_unit",
         "value_usd",
         "date",
-        "period_end",
+        "placed_on",
+        "placed_by",
+        "part_of_measure",
         "mentions",
         "conflicts",
     ]
@@ -241,10 +259,38 @@ def measures_command(
 @click.option("--currency", type=click.Choice(["USD", "EUR"]), default="USD", show_default=True)
 @click.option("--constant", type=int, metavar="YEAR", help="In constant prices of this base year (USD only).")
 @click.option("--donor", metavar="ISO3", help="Only this donor.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="With --donor: counted aid committed and delivered up to DATE (YYYY-MM-DD) in USD, "
+    "beside the running totals sources reported by then (fields: docs/totals.md).",
+)
 @format_option
 @db_option
-def totals(by: str, currency: str, constant: int | None, donor: str | None, fmt: str, db: str | None) -> None:
-    """Sum single measures by group; running totals are shown beside them, never added in."""
+def totals(
+    by: str,
+    currency: str,
+    constant: int | None,
+    donor: str | None,
+    as_of: str | None,
+    fmt: str,
+    db: str | None,
+) -> None:
+    """Sum counted measures by group; running totals are shown beside them, never added in.
+
+    Only measures of status 'counted' are summed (see 'aidtrace measures --help'). Measures
+    without a date of their own are the 'undated' row of a grouping by year.
+    """
+    if as_of is not None:
+        if not donor:
+            raise InvalidRequest(
+                "--as-of needs --donor: totals as of a date are a donor's (e.g. --donor JPN)"
+            )
+        with open_store(db) as store:
+            found = queries.totals_as_of(store, donor=donor, as_of=as_of)
+        click.echo(json.dumps(found, indent=1) if fmt == "json" else _as_of_text(found, fmt))
+        return
     keys = tuple(k.strip() for k in by.split(",") if k.strip())
     with open_store(db) as store:
         result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor)
@@ -254,7 +300,7 @@ def totals(by: str, currency: str, constant: int | None, donor: str | None, fmt:
     label = f"total {currency}" + (f" ({constant} prices)" if constant else "")
     click.echo(
         render_rows(
-            [{**r, label: r["total"]} for r in result["totals"]],
+            [{**r, label: r["total"], **_undated(r)} for r in result["totals"]],
             fmt=fmt,
             columns=[
                 *keys,
@@ -262,7 +308,7 @@ def totals(by: str, currency: str, constant: int | None, donor: str | None, fmt:
                 "measures",
                 *(["percent_of_gdp_2021"] if "percent_of_gdp_2021" in (result["totals"] or [{}])[0] else []),
             ],
-            title="Single measures",
+            title="Counted measures",
             width=_terminal_width(),
         )
     )
@@ -287,6 +333,88 @@ def totals(by: str, currency: str, constant: int | None, donor: str | None, fmt:
         )
 
 
+def _undated(row: dict[str, Any]) -> dict[str, Any]:
+    return {"year": "undated"} if "year" in row and row["year"] is None else {}
+
+
+def _as_of_text(found: dict[str, Any], fmt: str) -> str:
+    summary = [
+        {"figure": "committed (counted, pledged or delivered)", "USD": found["committed_usd"]},
+        {"figure": "delivered (counted)", "USD": found["delivered_usd"]},
+    ]
+    latest = found["latest_reported"]
+    if latest is not None:
+        summary.append({"figure": f"latest reported total ({latest['as_of']})", "USD": latest["value_usd"]})
+        summary.append({"figure": "difference", "USD": f"{found['difference_pct']:+.1f}%"})
+    notes = f"{found['measures']} counted measures"
+    if found["placed_at_first_report"]:
+        notes += f", {found['placed_at_first_report']} of them undated (placed at their first report)"
+    if found["unpriced"]:
+        notes += f"; {found['unpriced']} without a USD value left out"
+    head = render_rows(summary, fmt=fmt, title=f"{found['donor']} as of {found['as_of']} ({notes})")
+    return head + "\n" + _reported_table(found["reported"], fmt)
+
+
+def _reported_table(reported: list[dict[str, Any]], fmt: str) -> str:
+    rows = [
+        {
+            **point,
+            "computed_usd": point["computed_usd"],
+            "difference": f"{point['difference_pct']:+.1f}%" if point["difference_pct"] is not None else "",
+            "source": "; ".join(
+                f"{s['title'] or s['doc_id']}: {s['sentence']}" + (f" <{s['url']}>" if s["url"] else "")
+                for s in point["sources"]
+            ),
+        }
+        for point in reported
+    ]
+    return render_rows(
+        rows,
+        fmt=fmt,
+        title="Running totals reported, each against the computed sum over its span",
+        columns=["as_of", "value_usd", "computed_usd", "basis", "difference", "coverage", "source"],
+        width=_terminal_width(),
+    )
+
+
+@main.command()
+@click.option("--donor", metavar="ISO3", required=True, help="Donor code, e.g. JPN.")
+@format_option
+@db_option
+def cumulative(donor: str, fmt: str, db: str | None) -> None:
+    """At each date a source reports a donor's running total: the computed cumulative sums.
+
+    For every as-of date of a reported running total: the cumulative committed and delivered
+    sums of counted aid measures up to it (USD), the reported total(s) with their sources,
+    and the difference in percent. Undated measures count from the publication date of their
+    earliest source. '--format json' gives the fields of docs/totals.md.
+    """
+    with open_store(db) as store:
+        found = queries.cumulative(store, donor=donor)
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=1))
+        return
+    click.echo(_cumulative_text(found, fmt))
+
+
+def _cumulative_text(found: dict[str, Any], fmt: str) -> str:
+    rows = [
+        {
+            "as_of": point["as_of"],
+            "committed_usd": point["committed_usd"],
+            "delivered_usd": point["delivered_usd"],
+            "reported_usd": "; ".join(f"{r['value_usd']:,.0f}" for r in point["reported"]),
+            "difference": f"{point['difference_pct']:+.1f}%" if point["difference_pct"] is not None else "",
+            "coverage": "; ".join(r["coverage"] for r in point["reported"] if r["coverage"]),
+        }
+        for point in found["points"]
+    ]
+    title = f"{found['donor']}: computed cumulative aid (counted measures) against reported running totals"
+    table = render_rows(rows, fmt=fmt, title=title, width=_terminal_width())
+    reported = [r for point in found["points"] for r in point["reported"]]
+    return table + ("\n" + _reported_table(reported, fmt) if fmt == "table" and reported else "")
+
+
 @main.command()
 @click.argument("measure_id")
 @format_option
@@ -299,8 +427,10 @@ def show(measure_id: str, fmt: str, db: str | None) -> None:
         click.echo(json.dumps(found, indent=1, default=str))
         return
     mentions, conflicts = found.pop("mentions"), found.pop("conflicts")
-    provenance = found.pop("provenance")
+    provenance, agreement = found.pop("provenance"), found.pop("agreement")
+    found.pop("whole", None)
     click.echo(render_rows([{"field": k, "value": v} for k, v in found.items()], fmt=fmt, title=measure_id))
+    click.echo(f"counting status: {STATUS_TEXT.get(found['status'], found['status'])}")
     click.echo(
         render_rows(
             mentions,
@@ -311,28 +441,70 @@ def show(measure_id: str, fmt: str, db: str | None) -> None:
         )
     )
     click.echo("attributes from: " + ", ".join(f"{k} <- {v}" for k, v in provenance.items()))
+    if agreement:
+        click.echo("mentions agreed on: " + (", ".join(agreement["agreed"]) or "nothing"))
+        for attribute, said in agreement["disagreed"].items():
+            values = "; ".join(f"{v['value']} ({v['doc_id']})" for v in said)
+            click.echo(f"mentions disagreed on {attribute}: {values}")
     for conflict in conflicts:
-        values = "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in conflict["values"])
-        click.echo(f"CONFLICT {conflict['field']}: {values}")
+        click.echo(f"CONFLICT {conflict['field']}: {conflict_text(conflict)}")
 
 
 @main.command(name="conflicts")
+@click.option("--donor", metavar="ISO3", help="Only this donor.")
+@click.option(
+    "--field",
+    type=click.Choice(["amount", "coverage"]),
+    help="amount: sources give different figures for one measure; coverage: the computed "
+    "cumulative sum differs from a reported running total by more than 15%.",
+)
 @format_option
 @db_option
-def conflicts_command(fmt: str, db: str | None) -> None:
-    """Measures whose sources disagree on a figure, with every value and its source."""
+def conflicts_command(donor: str | None, field: str | None, fmt: str, db: str | None) -> None:
+    """Conflicts: figures sources disagree on, and running totals the computed sum misses.
+
+    A coverage conflict compares a running total a source reports with the sum of counted
+    measures over the same span: below it by more than 15%, measures are missing; above
+    it, double counting is suspected. Both figures and their sources are listed.
+    """
     with open_store(db) as store:
-        rows = queries.conflicts(store)
+        rows = queries.conflicts(store, donor=donor, field=field)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=1, default=str))
+        return
     for row in rows:
-        row["values"] = "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in row["values"])
+        row["details"] = conflict_text(row)
     click.echo(
         render_rows(
             rows,
             fmt=fmt,
-            columns=["measure_id", "donor", "type", "date", "field", "values"],
+            columns=["measure_id", "donor", "type", "date", "field", "details"],
             width=_terminal_width(),
         )
     )
+
+
+STATUS_TEXT = {
+    "counted": "counted (in the sums)",
+    "part_of": "part of another measure (the whole is counted, not this)",
+    "running_total": "running total reported by a source (shown beside the sums, never added)",
+    "collective": "collective figure of members' shares (shown apart, never summed with the members)",
+    "rejected": "rejected by review (every mention)",
+}
+
+
+def conflict_text(conflict: dict[str, Any]) -> str:
+    """One line: the figures that disagree with their documents, or a coverage conflict."""
+    if conflict["field"] == "coverage":
+        c = conflict["coverage"]
+        sources = "; ".join(
+            f"{s['title'] or s['doc_id']}" + (f" <{s['url']}>" if s["url"] else "") for s in c["sources"]
+        )
+        return (
+            f"{c['kind']}: reported USD {c['reported_usd']:,.0f} as of {c['as_of']} ({sources}); "
+            f"computed {c['basis']} USD {c['computed_usd']:,.0f} ({c['difference_pct']:+.1f}%)"
+        )
+    return "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in conflict["values"])
 
 
 @main.command()
@@ -340,7 +512,8 @@ def conflicts_command(fmt: str, db: str | None) -> None:
 @format_option
 @db_option
 def timeline(donor: str, fmt: str, db: str | None) -> None:
-    """A donor's measures in date order (running totals marked)."""
+    """A donor's measures in date order, each with its counting status; an undated measure
+    stands at its first report (placed_by: first_reported)."""
     with open_store(db) as store:
         rows = queries.timeline(store, donor=donor)
     click.echo(
@@ -349,11 +522,12 @@ def timeline(donor: str, fmt: str, db: str | None) -> None:
             fmt=fmt,
             columns=[
                 "when_",
+                "placed_by",
                 "type",
+                "status",
                 "category",
                 "subtype",
                 "stage",
-                "aggregate",
                 "amount_value",
                 "amount_unit",
                 "value_usd",
@@ -474,7 +648,7 @@ def profile(store: Store, donor: str, *, width: int) -> list[str]:
             for r in queries.totals(store, by=keys, currency="EUR", donor=donor)["totals"]
         }
         rows = [
-            {**r, "total_usd": r["total"], "total_eur": eur.get(tuple(r[k] for k in keys))}
+            {**r, "total_usd": r["total"], "total_eur": eur.get(tuple(r[k] for k in keys)), **_undated(r)}
             for r in usd["totals"]
         ]
         out.append(
@@ -482,7 +656,7 @@ def profile(store: Store, donor: str, *, width: int) -> list[str]:
                 rows,
                 fmt="table",
                 columns=[*keys, "total_usd", "total_eur", "measures"],
-                title=f"Single measures by {keys[0]} (running totals not added in)",
+                title=f"Counted measures by {keys[0]} (running totals, parts and collective figures not added in)",
                 width=width,
             )
         )
@@ -504,26 +678,28 @@ def profile(store: Store, donor: str, *, width: int) -> list[str]:
             width=width,
             columns=[
                 "when_",
+                "placed_by",
                 "type",
+                "status",
                 "subtype",
                 "stage",
-                "aggregate",
                 "amount_value",
                 "amount_unit",
                 "mentions",
             ],
         )
     )
-    rows = [r for r in queries.conflicts(store) if r["donor"] == donor.upper()]
+    out.append(_cumulative_text(queries.cumulative(store, donor=donor), "table"))
+    rows = queries.conflicts(store, donor=donor)
     for row in rows:
-        row["values"] = "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in row["values"])
+        row["details"] = conflict_text(row)
     out.append(
         render_rows(
             rows,
             fmt="table",
-            title="Conflicts between sources",
+            title="Conflicts between sources, and coverage conflicts",
             width=width,
-            columns=["measure_id", "type", "date", "field", "values"],
+            columns=["measure_id", "type", "date", "field", "details"],
         )
     )
     return out

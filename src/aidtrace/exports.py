@@ -1,10 +1,12 @@
 """Exports. In: the store. Out: measures, records or documents as CSV, XLSX, JSON, JSON Lines
 or Parquet, with evidence and sources, written to a temporary file and moved into place.
 
-Records in JSON Lines are the contract's record format plus `measure_id`; measures carry
-`mentions: [{doc_id, start, end}]`. Tabular formats (CSV, XLSX, Parquet) flatten nested
-fields: amount_value/unit/approx, period_start/end, evidence_start/end/text, and lists as
-JSON text.
+Records in JSON Lines are the contract's record format (`part_of` included) plus
+`measure_id`; measures carry their counting `status` (counted, part_of, running_total,
+collective, rejected; only counted ones are summed), `part_of_measure`, `placed_on` and
+`placed_by`, `agreement` and `mentions: [{doc_id, start, end}]`. Tabular formats (CSV,
+XLSX, Parquet) flatten nested fields: amount_value/unit/approx, part_of_value/unit,
+period_start/end, evidence_start/end/text, and lists and objects as JSON text.
 """
 
 from __future__ import annotations
@@ -128,11 +130,13 @@ def flatten(row: Row) -> Row:
     """Nested values as flat columns for tables: a.b -> a_b, lists and dicts as JSON text."""
     flat: Row = {}
     for key, value in row.items():
-        if isinstance(value, dict) and key in ("amount", "evidence", "fx"):
+        if isinstance(value, dict) and key in ("amount", "evidence", "fx", "part_of"):
             for sub, inner in value.items():
                 flat[f"{key}_{sub}"] = inner
         elif key == "amount" and value is None:
             flat.update(amount_value=None, amount_unit=None, amount_approx=None)
+        elif key == "part_of" and value is None:
+            flat.update(part_of_value=None, part_of_unit=None)
         elif key == "period":
             flat["period_start"], flat["period_end"] = value if value else (None, None)
         elif isinstance(value, list | dict):

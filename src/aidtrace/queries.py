@@ -7,10 +7,14 @@ every value a user gives is a bound parameter, never interpolated.
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any
 
+from aidtrace import counting
+from aidtrace.counting import STATUSES
 from aidtrace.errors import InvalidRequest, NotFound
-from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES
+from aidtrace.model import CATEGORIES, COUNT_UNITS, RECORD_TYPES, STAGES
 from aidtrace.money import share_of_gdp, to_constant
 from aidtrace.store import Store
 
@@ -98,6 +102,9 @@ def contract_record(row: Row) -> Row:
         else {"value": row["amount_value"], "unit": row["amount_unit"], "approx": bool(row["amount_approx"])},
         "date": row["date"],
         "period": [row["period_start"], row["period_end"]] if row["period_start"] else None,
+        "part_of": None
+        if row.get("part_of_value") is None
+        else {"value": row["part_of_value"], "unit": row["part_of_unit"]},
         "channel": row["channel"],
         "items": json.loads(row["items"]),
         "evidence": {
@@ -131,16 +138,25 @@ def measures(
     until: str | None = None,
     aggregate: bool | None = False,
     stage: str | None = None,
+    status: str | None = None,
     q: str | None = None,
     sort: str = "-date",
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Row]:
     """Measures matching the filters, newest first unless `sort` says otherwise (one of
-    SORTS); `aggregate=None` includes running totals; `q` finds words in any mention's
-    sentence (case-insensitive substring, % and _ taken literally)."""
+    SORTS); `aggregate=None` includes running totals; `status` one of counting.STATUSES
+    (default: any but rejected); `q` finds words in any mention's sentence
+    (case-insensitive substring, % and _ taken literally)."""
     where, params = _filters(
-        donor=donor, type=type, category=category, since=since, until=until, aggregate=aggregate, stage=stage
+        donor=donor,
+        type=type,
+        category=category,
+        since=since,
+        until=until,
+        aggregate=aggregate,
+        stage=stage,
+        status=status,
     )
     if q:
         where += f""" {"AND" if where else "WHERE"} EXISTS (
@@ -161,8 +177,9 @@ def typed(row: Row) -> Row:
     for flag in ("aggregate", "amount_approx"):
         if row.get(flag) is not None:
             row[flag] = bool(row[flag])
-    if isinstance(row.get("provenance"), str):
-        row["provenance"] = json.loads(row["provenance"])
+    for column in ("provenance", "agreement"):
+        if isinstance(row.get(column), str):
+            row[column] = json.loads(row[column])
     return row
 
 
@@ -206,6 +223,12 @@ def _filters(**given: Any) -> tuple[str, list[Any]]:
     if given.get("aggregate") is not None:
         clauses.append("aggregate = ?")
         params.append(int(given["aggregate"]))
+    if given.get("status"):
+        _check("status", given["status"], STATUSES)
+        clauses.append("status = ?")
+        params.append(given["status"])
+    elif "status" in given:  # asked about measures, not about a status: rejected ones stay out
+        clauses.append("status <> 'rejected'")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
@@ -224,6 +247,7 @@ def measure(store: Store, measure_id: str) -> Row:
         typed(mention)
         for mention in store.query(
             """SELECT r.record_id, r.doc_id, r.date, r.amount_value, r.amount_unit, r.amount_approx, r.stage,
+                  r.aggregate, r.period_start, r.period_end, r.part_of_value, r.part_of_unit, r.review_status,
                   r.evidence_start, r.evidence_end, r.evidence_text, d.title, d.publisher, d.url, d.published
            FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
            JOIN documents d ON d.doc_id = r.doc_id
@@ -232,27 +256,59 @@ def measure(store: Store, measure_id: str) -> Row:
         )
     ]
     found["conflicts"] = [
-        {"field": c["field"], "values": json.loads(c["details"])}
-        for c in store.query("SELECT field, details FROM conflicts WHERE measure_id = ?", (measure_id,))
+        _conflict_details(c["field"], c["details"])
+        for c in store.query(
+            "SELECT field, details FROM conflicts WHERE measure_id = ? ORDER BY conflict_id", (measure_id,)
+        )
     ]
+    if found.get("part_of_measure"):
+        whole = store.query(
+            "SELECT measure_id, amount_value, amount_unit, status, date FROM measures WHERE measure_id = ?",
+            (found["part_of_measure"],),
+        )
+        found["whole"] = whole[0] if whole else None
     return found
 
 
+def _conflict_details(field: str, details: str) -> Row:
+    """A conflict as {"field", "values"} (figures that disagree: [{value, unit, record_id,
+    doc_id}]) or, for field "coverage", {"field", "coverage"} (see docs/totals.md)."""
+    parsed = json.loads(details)
+    if field == "coverage":
+        return {"field": field, "coverage": parsed}
+    return {"field": field, "values": parsed}
+
+
 def conflicts(
-    store: Store, *, donor: str | None = None, limit: int | None = None, offset: int = 0
+    store: Store,
+    *,
+    donor: str | None = None,
+    field: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Row]:
+    """Conflicts with their measure: figures that disagree (field "amount", with `values`)
+    and coverage conflicts (field "coverage": a running total the computed sum misses by
+    more than 15%, with `coverage`)."""
     sql = "SELECT c.field, c.details, m.* FROM conflicts c JOIN measures m ON m.measure_id = c.measure_id"
+    clauses: list[str] = []
     params: list[Any] = []
     if donor:
-        sql += " WHERE m.donor = ?"
+        clauses.append("m.donor = ?")
         params.append(donor.upper())
-    sql += " ORDER BY m.donor, m.date, c.conflict_id"
+    if field:
+        _check("field", field, ("amount", "coverage"))
+        clauses.append("c.field = ?")
+        params.append(field)
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY m.donor, c.field, m.sort_date, c.conflict_id"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
     rows = [typed(row) for row in store.query(sql, params)]
     for row in rows:
-        row["values"] = json.loads(row.pop("details"))
+        row.update(_conflict_details(row["field"], row.pop("details")))
     return rows
 
 
@@ -266,8 +322,10 @@ def totals(
     type: str | None = None,
     reported_limit: int = 100,
 ) -> dict[str, list[Row]]:
-    """Sums of single measures (never running totals) grouped by `by`, and beside them the
-    running totals reported (the latest `reported_limit`, by donor) — never added in."""
+    """Sums of counted measures (never running totals, parts of counted wholes, collective
+    figures or rejected ones) grouped by `by`, and beside them the running totals reported
+    (the latest `reported_limit`, by donor) — never added in. A `year` of None is the
+    "undated" row: measures that state no date of their own."""
     for key in by:
         _check("group", key, GROUPS)
     if currency not in ("USD", "EUR"):
@@ -278,7 +336,7 @@ def totals(
     keys = ", ".join(by)
     # money totals are support given: aid unless another type is asked for (the value of
     # frozen assets is not support, and adding it to aid would mislead)
-    where, params = _filters(donor=donor, type=type or "aid", aggregate=False)
+    where, params = _filters(donor=donor, type=type or "aid", status="counted")
     priced = f"{where} {'AND' if where else 'WHERE'} {column} IS NOT NULL"
     # read from the rollup reconcile keeps, not from every measure: fast at millions of rows
     if constant is None:
@@ -293,7 +351,7 @@ def totals(
         for row in summed:
             share = share_of_gdp(row["total"], row["donor"])
             row["percent_of_gdp_2021"] = round(share, 4) if share is not None else None
-    reported_where, reported_params = _filters(donor=donor, type=type or "aid", aggregate=True)
+    reported_where, reported_params = _filters(donor=donor, type=type or "aid", status="running_total")
     reported = store.query(
         f"""SELECT measure_id, donor, type, category, amount_value, amount_unit, amount_approx, {column} AS value,
                    period_start, period_end, mentions FROM measures{reported_where}
@@ -306,7 +364,7 @@ def totals(
 def by_type(store: Store, *, donor: str | None = None) -> list[Row]:
     """Single measures of every type, counted, with the money each type carries (reported
     figures in USD; for sanctions that is the value affected, not support given)."""
-    where, params = _filters(donor=donor, aggregate=False)
+    where, params = _filters(donor=donor, status="counted")
     return store.query(
         f"""SELECT type, SUM(measures) AS measures, SUM(value_usd) AS total, SUM(priced) AS priced
             FROM measure_rollup{where} GROUP BY type ORDER BY SUM(measures) DESC""",
@@ -317,10 +375,13 @@ def by_type(store: Store, *, donor: str | None = None) -> list[Row]:
 def _constant_totals(
     store: Store, by: tuple[str, ...], where: str, params: list[Any], base_year: int
 ) -> list[Row]:
-    """Sums in prices of `base_year`: each year's USD deflated with the US GDP deflator."""
+    """Sums in prices of `base_year`: each year's USD deflated with the US GDP deflator (an
+    undated measure at the year it was first reported)."""
     keys = ", ".join(by)
     rows = store.query(
-        f"SELECT {keys}, year, SUM(value_usd) AS value, SUM(priced) AS n FROM measure_rollup{where} GROUP BY {keys}, year",
+        f"""SELECT {keys}, COALESCE(year, placed_year) AS deflate_year, SUM(value_usd) AS value,
+                   SUM(priced) AS n
+            FROM measure_rollup{where} GROUP BY {keys}, COALESCE(year, placed_year)""",
         params,
     )
     grouped: dict[tuple[Any, ...], Row] = {}
@@ -329,7 +390,8 @@ def _constant_totals(
         entry = grouped.setdefault(
             key, {**{k: row[k] for k in by}, "total": 0.0, "measures": 0, "undeflated": 0}
         )
-        deflated = to_constant(row["value"], row["year"], base_year) if row["year"] else None
+        year = row["deflate_year"]
+        deflated = to_constant(row["value"], year, base_year) if year else None
         if deflated is None:
             entry["undeflated"] += row["n"]  # no year or no index: left out, and counted
             continue
@@ -341,9 +403,10 @@ def _constant_totals(
 def timeline(store: Store, *, donor: str, latest: int | None = None) -> list[Row]:
     """Every measure of a donor in date order (or its `latest` ones), running totals included
     and marked."""
-    sql = """SELECT measure_id, sort_date AS when_, type, category, subtype, stage, aggregate,
-                    amount_value, amount_unit, amount_approx, value_usd, value_eur, mentions, conflicts
-             FROM measures WHERE donor = ?"""
+    sql = """SELECT measure_id, sort_date AS when_, placed_by, type, category, subtype, stage, aggregate,
+                    status, part_of_measure, amount_value, amount_unit, amount_approx, value_usd, value_eur,
+                    mentions, conflicts
+             FROM measures WHERE donor = ? AND status <> 'rejected'"""
     if latest is None:
         rows = store.query(sql + " ORDER BY sort_date, measure_id", (donor.upper(),))
     else:
@@ -353,7 +416,12 @@ def timeline(store: Store, *, donor: str, latest: int | None = None) -> list[Row
 
 
 def count_measures(store: Store, *, donor: str) -> int:
-    return int(store.scalar("SELECT COUNT(*) FROM measures WHERE donor = ?", (donor.upper(),)) or 0)
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM measures WHERE donor = ? AND status <> 'rejected'", (donor.upper(),)
+        )
+        or 0
+    )
 
 
 def documents(store: Store, *, limit: int = 50, offset: int = 0, q: str | None = None) -> list[Row]:
@@ -395,3 +463,208 @@ def failures(store: Store, *, run_id: str | None = None) -> list[Row]:
     if run_id:
         return store.query("SELECT * FROM failures WHERE run_id = ? ORDER BY at", (run_id,))
     return store.query("SELECT * FROM failures ORDER BY at DESC")
+
+
+# --- totals as of a date, and the cumulative view (counting rules: counting.py) ---------------
+
+WAR_START = "2022-03-01"  # a running total that starts before this covers the whole war
+
+
+def totals_as_of(store: Store, *, donor: str, as_of: str) -> Row:
+    """A donor's counted aid up to `as_of` (committed: pledged or delivered; delivered alone)
+    in USD, beside the running totals sources reported on or before it, each compared with
+    the computed sum over its own span; `difference_pct` compares `committed_usd` (or
+    `delivered_usd`, for a total of deliveries) with the latest overall reported total.
+    Fields: docs/totals.md."""
+    day = _as_of_day(as_of)
+    code = donor.upper()
+    counted = _counted_aid(store, code)
+    cumulative = counting.Cumulative(counted)
+    reported = [p for p in _compared_points(store, code, cumulative) if _point_day(p) <= day]
+    committed, delivered = cumulative.sum(day), cumulative.sum(day, basis="delivered")
+    latest = _latest_overall(reported)
+    difference = None
+    if latest is not None and latest["value_usd"]:
+        mine = delivered if latest["basis"] == "delivered" else committed
+        difference = round(100.0 * (mine - latest["value_usd"]) / latest["value_usd"], 1)
+    upto = [m for m in counted if m["placed_on"] and counting.day_of(m["placed_on"], end=True) <= day]
+    return {
+        "donor": code,
+        "as_of": day,
+        "currency": "USD",
+        "committed_usd": committed,
+        "delivered_usd": delivered,
+        "committed_by_currency": cumulative.by_currency(day),
+        "delivered_by_currency": cumulative.by_currency(day, basis="delivered"),
+        "measures": sum(m["value_usd"] is not None for m in upto),
+        "unpriced": sum(_unpriced(m) for m in upto),
+        "placed_at_first_report": sum(
+            m["placed_by"] == "first_reported" and m["value_usd"] is not None for m in upto
+        ),
+        "reported": reported,
+        "latest_reported": latest,
+        "difference_pct": difference,
+    }
+
+
+def cumulative(store: Store, *, donor: str) -> Row:
+    """At each date a source reports a running total of the donor's aid: the computed
+    cumulative committed and delivered sums, the reported total(s) with their sources, and
+    the difference in percent; and the computed line (`series`) at every date a counted
+    measure is placed on. Fields: docs/totals.md."""
+    code = donor.upper()
+    counted = _counted_aid(store, code)
+    cumulative = counting.Cumulative(counted)
+    by_day: dict[str, list[Row]] = {}
+    for point in _compared_points(store, code, cumulative):
+        by_day.setdefault(_point_day(point), []).append(point)
+    points = []
+    for day, reported in sorted(by_day.items()):
+        latest = _latest_overall(reported)
+        points.append(
+            {
+                "as_of": day,
+                "committed_usd": cumulative.sum(day),
+                "delivered_usd": cumulative.sum(day, basis="delivered"),
+                "committed_by_currency": cumulative.by_currency(day),
+                "delivered_by_currency": cumulative.by_currency(day, basis="delivered"),
+                "reported": reported,
+                "difference_pct": latest["difference_pct"] if latest else None,
+            }
+        )
+    days = sorted(
+        {
+            counting.day_of(m[key], end=True)
+            for m in counted
+            for key in ("placed_on", "delivered_on")
+            if m[key]
+        }
+    )
+    return {
+        "donor": code,
+        "currency": "USD",
+        "measures": sum(m["value_usd"] is not None for m in counted),
+        "unpriced": sum(_unpriced(m) for m in counted),
+        "placed_at_first_report": sum(
+            m["placed_by"] == "first_reported" and m["value_usd"] is not None for m in counted
+        ),
+        "points": points,
+        "series": [
+            {
+                "date": day,
+                "committed_usd": cumulative.sum(day),
+                "delivered_usd": cumulative.sum(day, basis="delivered"),
+            }
+            for day in days
+        ],
+    }
+
+
+def _as_of_day(text: str) -> str:
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text or ""):
+        raise InvalidRequest(f"as-of date {text!r}: write it as YYYY-MM-DD (or YYYY-MM, YYYY)")
+    day = counting.day_of(text, end=True) if len(text) < 10 else text
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise InvalidRequest(f"as-of date {text!r} is not a calendar date") from None
+    return day
+
+
+def _unpriced(measure: Row) -> bool:
+    """A money measure without a USD value (a currency the ECB does not publish)."""
+    unit = measure["amount_unit"]
+    return measure["value_usd"] is None and unit is not None and unit not in COUNT_UNITS
+
+
+def _point_day(point: Row) -> str:
+    return counting.day_of(point["as_of"], end=True)
+
+
+def _counted_aid(store: Store, donor: str) -> list[Row]:
+    return store.query(
+        """SELECT measure_id, placed_on, placed_by, delivered_on, value_usd, amount_value, amount_unit, stage,
+                  category FROM measures
+           WHERE donor = ? AND type = 'aid' AND status = 'counted' ORDER BY placed_on, measure_id""",
+        (donor,),
+    )
+
+
+def _compared_points(store: Store, donor: str, cumulative: counting.Cumulative) -> list[Row]:
+    mentions = store.query(
+        """SELECT mr.measure_id, r.record_id, r.doc_id, r.date, r.period_start, r.period_end, r.category,
+                  r.stage, r.amount_value, r.amount_unit, r.amount_approx, r.value_usd, r.evidence_text,
+                  d.title, d.url, d.published
+           FROM measures m JOIN measure_records mr ON mr.measure_id = m.measure_id
+           JOIN records r ON r.record_id = mr.record_id JOIN documents d ON d.doc_id = r.doc_id
+           WHERE m.donor = ? AND m.type = 'aid' AND m.status = 'running_total' AND r.aggregate = 1
+           ORDER BY d.published, r.doc_id, r.position""",
+        (donor,),
+    )
+    points = counting.reported_points(mentions)
+    for point in points:
+        point.update(counting.compare(point, cumulative))
+    return points
+
+
+def _latest_overall(points: list[Row]) -> Row | None:
+    """The latest reported total of all the donor's aid since the war began (not one
+    category's, not a span's), committed before delivered on the same day."""
+    overall = [
+        p
+        for p in points
+        if p["compared_category"] is None
+        and (not p["since"] or counting.day_of(p["since"]) <= WAR_START)
+        and p["difference_pct"] is not None
+    ]
+    if not overall:
+        return None
+    return max(overall, key=lambda p: (_point_day(p), p["basis"] == "committed", p["measure_id"]))
+
+
+def describe(store: Store, rows: list[Row]) -> list[Row]:
+    """Give each measure row a one-line `description`: its instrument (subtype), channel,
+    items and amount, or else its first source sentence, trimmed."""
+    ids = [row["measure_id"] for row in rows]
+    items: dict[str, list[str]] = {}
+    sentence: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for link in store.query(
+            f"""SELECT mr.measure_id, r.items, r.evidence_text FROM measure_records mr
+                JOIN records r ON r.record_id = mr.record_id
+                WHERE mr.measure_id IN ({", ".join("?" * len(chunk))}) ORDER BY r.doc_id, r.position""",
+            chunk,
+        ):
+            found = items.setdefault(link["measure_id"], [])
+            found += [item for item in json.loads(link["items"] or "[]") if item not in found]
+            sentence.setdefault(link["measure_id"], link["evidence_text"])
+    for row in rows:
+        row["description"] = _description(
+            row, items.get(row["measure_id"], []), sentence.get(row["measure_id"])
+        )
+    return rows
+
+
+def _description(row: Row, items: list[str], sentence: str | None) -> str:
+    parts = [str(row["subtype"]).replace("_", " ")] if row.get("subtype") else []
+    if row.get("channel"):
+        parts.append(f"via {row['channel']}")
+    if items:
+        parts.append(", ".join(items[:6]) + (", …" if len(items) > 6 else ""))
+    if row.get("amount_value") is not None:
+        parts.append(_figure(float(row["amount_value"]), str(row["amount_unit"])))
+    if len(parts) >= 2 or not sentence:  # enough to tell it apart; else its sentence says more
+        return " · ".join(parts)
+    text = " ".join(sentence.split())
+    return text if len(text) <= 140 else text[:139].rstrip() + "…"
+
+
+def _figure(value: float, unit: str) -> str:
+    """4.5e9 USD -> 'USD 4.5 bn'; 49 entities -> '49 entities'."""
+    if unit in COUNT_UNITS:
+        return f"{value:,.0f} {unit}"
+    for size, word in ((1e9, "bn"), (1e6, "m")):
+        if abs(value) >= size:
+            return f"{unit} {value / size:,.3g} {word}"
+    return f"{unit} {value:,.0f}"

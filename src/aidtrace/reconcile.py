@@ -18,110 +18,241 @@ only if it agrees with every mention already in it, so an undated "security agre
 cannot chain two different accords together; undated mentions come last and join only a
 measure that is the single one they fit. Two mentions of one dated act whose figures disagree ("$4.5
 billion" and "$5.5 billion" for the same package on the same day) form one measure with a
-conflict listing both values and their sources. Running totals (aggregates) are measures of
-their own kind and never merge with single measures.
+conflict listing both values and their sources.
+
+Different acts stay apart, the same act is joined:
+- two mentions of one stage dated to different days more than SAME_ACT_DAYS apart are
+  different acts even with equal figures (tranches a month apart); a pledge and a later
+  delivery of the same figure (within DELIVERY_DAYS) are one act, stage disagreement kept;
+- running totals join only running totals of the same figure whose as-of dates agree:
+  two stated as-of dates (period ends) must be the same; two exact figures "to date" (the
+  period ends at publication) must be equal and reported within SAME_ACT_DAYS ($12.1
+  billion in February and again in June are two as-of points); a hedged one ("over $12
+  billion") joins the report it restates up to RESTATED_DAYS later;
+- a package flagged as a running total by one source and as single by another joins it when
+  the figures agree and the single mention is dated (or, undated, published) near the
+  running total's as-of date (PACKAGE_DAYS); the measure takes the majority's flag (ties:
+  single) and records the disagreement.
+Every merged measure lists which attributes its mentions agreed on (`agreement`).
+
+Then each measure gets its counting status (`status`): `rejected` (every mention rejected
+by review), `running_total`, `collective` (a figure of a body made of members' shares:
+COLLECTIVE donors; or one sentence's figure given to several donors together), `part_of`
+(a mention states it as a component of a larger amount of the same donor, and a counted
+measure has that amount: `part_of_measure`), else `counted`; a component of a running
+total or of a collective figure stays counted (those are not summed). Sums use
+only counted measures (counting.py), and every running total reported is compared with them
+(coverage conflicts). A record that cannot be placed (bad data) is recorded as a failure
+and reconciliation goes on without it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from aidtrace.queries import NOT_REJECTED
+from aidtrace import counting
+from aidtrace.model import Failure
 from aidtrace.store import Store
 from aidtrace.store.writes import replace_measures
 
+log = logging.getLogger(__name__)
+
 ROUNDING = 0.02
+EXACT = 0.005  # two exact running totals are one figure only when equal to this
 HEDGED = 0.12
-NEAR_DAYS = 45
+NEAR_DAYS = 45  # an undated mention may report a measure dated up to this long after its publication
+SAME_ACT_DAYS = 10  # two reports of one act may date it a few days apart (announced, signed)
+DELIVERY_DAYS = 550  # a pledge delivered later: the same act
+PACKAGE_DAYS = 90  # a package one source calls a running total is reported near its announcement
+RESTATED_DAYS = 300  # a running total repeated unchanged: the same report
+COLLECTIVE = ("G7", "NATO")  # bodies whose figures are made of members' shares
+ATTRIBUTES = ("amount", "date", "stage", "aggregate", "subtype", "channel", "category", "period")
+
+Row = dict[str, Any]
+Conflict = tuple[str, str, str, str]
 
 
 @dataclass(slots=True, eq=False)
 class _Cluster:
     position: int  # its place in the group's list of measures
-    mentions: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[Row] = field(default_factory=list)
     conflict: bool = False
 
 
+@dataclass(slots=True)
+class Reconciled:
+    """What reconciliation makes of the records: measures, (measure_id, record_id) links,
+    conflicts (figures and coverage) and the records it could not place."""
+
+    measures: list[Row] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
 def reconcile(store: Store) -> int:
-    """Recompute every measure from the stored records (less those a reviewer rejected);
-    returns how many measures exist."""
+    """Recompute every measure from the stored records (those a reviewer rejected form
+    measures of status `rejected`); returns how many measures exist."""
     rows = store.query(
-        f"""SELECT r.*, d.published FROM records r JOIN documents d ON d.doc_id = r.doc_id
-            WHERE {NOT_REJECTED} ORDER BY r.donor, r.type, r.doc_id, r.position"""
+        """SELECT r.*, d.published, d.title, d.url FROM records r JOIN documents d ON d.doc_id = r.doc_id
+           ORDER BY r.donor, r.type, r.doc_id, r.position"""
     )
-    measures, links, conflicts = build_measures(rows)
-    replace_measures(store, measures, links, conflicts)
-    return len(measures)
+    result = build_measures(rows)
+    for failure in result.failures:
+        log.warning("reconciliation left out %s: %s", failure.source, failure.message)
+    replace_measures(store, result.measures, result.links, result.conflicts, result.failures)
+    return len(result.measures)
 
 
-def build_measures(
-    rows: list[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[tuple[str, str, str, str]]]:
-    """Measures, (measure_id, record_id) links and conflicts for a list of record rows."""
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+def build_measures(rows: list[Row]) -> Reconciled:
+    """Measures, links, conflicts and failures for a list of record rows (see the module
+    docstring): 1. check each row, 2. cluster each group, 3. build measures, 4. statuses,
+    5. coverage conflicts."""
+    result = Reconciled()
+    groups: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
+    checked = []
     for row in rows:
+        problem = _problem(row)
+        if problem:
+            result.failures.append(_failure(row, "InvalidRecord", problem))
+        else:
+            checked.append(row)
+    _mark_joint(checked)
+    for row in checked:
         row["_items"] = (
             frozenset(json.loads(row["items"])) if row.get("items") not in (None, "[]") else frozenset()
         )
-        groups[(row["donor"], row["recipient"], row["type"], row["aggregate"])].append(row)
-    measures, links, conflicts = [], [], []
+        rejected = row.get("review_status") == "rejected"
+        groups[(row["donor"], row["recipient"], row["type"], rejected)].append(row)
+    clusters: list[_Cluster] = []
     for group in groups.values():
-        for cluster in _cluster(group):
+        clusters += _cluster(group, result.failures)
+    built: dict[str, _Cluster] = {}
+    for cluster in clusters:
+        try:
             measure, measure_conflicts = _measure(cluster)
-            measures.append(measure)
-            links += [(measure["measure_id"], m["record_id"]) for m in cluster.mentions]
-            conflicts += measure_conflicts
-    return measures, links, conflicts
+        except Exception as err:  # noqa: BLE001  # one bad measure must not stop the others
+            result.failures += [_failure(m, type(err).__name__, str(err)) for m in cluster.mentions]
+            continue
+        built[measure["measure_id"]] = cluster
+        result.measures.append(measure)
+        result.links += [(measure["measure_id"], m["record_id"]) for m in cluster.mentions]
+        result.conflicts += measure_conflicts
+    _statuses(result.measures, built)
+    result.conflicts += coverage_conflicts(result.measures, built)
+    return result
 
 
-def _cluster(group: list[dict[str, Any]]) -> list[_Cluster]:
+def _mark_joint(rows: list[Row]) -> None:
+    """Mark the mentions of a figure that one sentence gives to several donors together
+    ("Japan and Norway provided $760 million"): a joint figure, collective, not each donor's
+    own (unless the sentence says "each")."""
+    donors: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+
+    def key(row: Row) -> tuple[Any, ...]:
+        return (row["doc_id"], row["evidence_start"], row["type"], row["amount_value"], row["amount_unit"])
+
+    for row in rows:
+        if row["amount_value"] is not None:
+            donors[key(row)].add(row["donor"])
+    for row in rows:
+        shared = row["amount_value"] is not None and len(donors[key(row)]) > 1
+        row["_joint"] = shared and not EACH.search(row.get("evidence_text") or "")
+
+
+EACH = re.compile(r"\beach\b", re.IGNORECASE)
+
+
+def _problem(row: Row) -> str | None:
+    """Why a row cannot be reconciled (a date that is no date, an amount that is no number), or None."""
+    for key in ("date", "period_start", "period_end"):
+        value = row.get(key)
+        if value:
+            try:
+                _day(str(value))
+            except ValueError:
+                return f"{key} {value!r} is not a YYYY, YYYY-MM or YYYY-MM-DD date"
+    for key in ("amount_value", "value_usd", "part_of_value"):
+        value = row.get(key)
+        if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
+            return f"{key} {value!r} is not a finite number"
+    return None
+
+
+def _failure(row: Row, error: str, problem: str) -> Failure:
+    return Failure(
+        source=str(row.get("record_id")),
+        doc_id=row.get("doc_id"),
+        error=error,
+        message=f"record {row.get('record_id')} of {row.get('doc_id')} could not be reconciled: {problem}; "
+        "it is in no measure until the record is corrected (review it, or re-extract the document)",
+    )
+
+
+def _cluster(group: list[Row], failures: list[Failure]) -> list[_Cluster]:
     clusters: list[_Cluster] = []
     index = _Index()
-    undated: list[dict[str, Any]] = []
+    undated: list[Row] = []
     for row in sorted(group, key=_information, reverse=True):
         if not (row["date"] or row["period_end"]):
             undated.append(row)
             continue
-        candidates = [clusters[i] for i in index.candidates(row)]
-        fits = [c for c in candidates if all(_agree(row, m) for m in c.mentions)]
-        clash = [c for c in candidates if all(_same_act(row, m) for m in c.mentions)] if not fits else []
-        if fits:
-            target = fits[0]
-        elif clash:
-            target = clash[0]
-            target.conflict = True
-        else:
-            target = _Cluster(len(clusters))
-            clusters.append(target)
-        target.mentions.append(row)
-        index.add(row, target.position)
-    # an undated mention joins the measure it fits that its own document can be reporting:
-    # dated on or before the document's publication, the most recent of them when it states
-    # a figure or an agreement; otherwise only a measure that is the single one it fits
+        try:
+            _place_dated(row, clusters, index)
+        except Exception as err:  # noqa: BLE001  # one record that cannot be placed is recorded
+            failures.append(_failure(row, type(err).__name__, str(err)))
     for row in undated:
-        if row["amount_value"] is None and row["type"] not in ("agreement", "diplomacy"):
-            pool: Iterable[int] = ()  # figureless aid, sanctions, refugees need a shared date
-        else:
-            pool = index.candidates(row) if row["amount_value"] is not None else range(len(clusters))
-        fits = [clusters[i] for i in pool if all(_agree(row, m) for m in clusters[i].mentions)]
-        known = [c for c in fits if _reportable(c, row["published"])]
-        if len(fits) == 1:
-            target = fits[0]
-        elif known and (row["amount_value"] is not None or row["type"] == "agreement"):
-            target = max(known, key=lambda c: _earliest(c) or "")
-        else:
-            target = _Cluster(len(clusters))
-            clusters.append(target)
-        target.mentions.append(row)
-        index.add(row, target.position)
+        try:
+            _place_undated(row, clusters, index)
+        except Exception as err:  # noqa: BLE001
+            failures.append(_failure(row, type(err).__name__, str(err)))
     return clusters
+
+
+def _place_dated(row: Row, clusters: list[_Cluster], index: _Index) -> None:
+    candidates = [clusters[i] for i in index.candidates(row)]
+    fits = [c for c in candidates if all(_agree(row, m) for m in c.mentions)]
+    clash = [c for c in candidates if all(_same_act(row, m) for m in c.mentions)] if not fits else []
+    if fits:
+        target = fits[0]
+    elif clash:
+        target = clash[0]
+        target.conflict = True
+    else:
+        target = _Cluster(len(clusters))
+        clusters.append(target)
+    target.mentions.append(row)
+    index.add(row, target.position)
+
+
+def _place_undated(row: Row, clusters: list[_Cluster], index: _Index) -> None:
+    """An undated mention joins the measure it fits that its own document can be reporting:
+    dated on or before the document's publication, the most recent of them when it states a
+    figure or an agreement; otherwise only a measure that is the single one it fits."""
+    if row["amount_value"] is None and row["type"] not in ("agreement", "diplomacy"):
+        pool: Iterable[int] = ()  # figureless aid, sanctions, refugees need a shared date
+    else:
+        pool = index.candidates(row) if row["amount_value"] is not None else range(len(clusters))
+    fits = [clusters[i] for i in pool if all(_agree(row, m) for m in clusters[i].mentions)]
+    known = [c for c in fits if _reportable(c, row["published"])]
+    if len(fits) == 1:
+        target = fits[0]
+    elif known and (row["amount_value"] is not None or row["type"] == "agreement"):
+        target = max(known, key=lambda c: _earliest(c) or "")
+    else:
+        target = _Cluster(len(clusters))
+        clusters.append(target)
+    target.mentions.append(row)
+    index.add(row, target.position)
 
 
 class _Index:
@@ -148,6 +279,10 @@ class _Index:
                 month, year = _month(when), int(when[:4])
                 keys += [("am", unit, b, m) for b in near for m in range(month - 2, month + 3)]
                 keys += [("ayo", unit, b, y) for b in near for y in (year, year + 1)]
+                if row["stage"] == "delivered":  # the pledge it delivers, up to a year before
+                    keys += [("as", "pledged", unit, b, y) for b in near for y in (year - 1, year)]
+                elif row["stage"] == "pledged":  # its delivery, up to a year later
+                    keys += [("as", "delivered", unit, b, y) for b in near for y in (year, year + 1)]
             else:  # a year only: any date in that year, or late in the year before
                 year = int(when[:4])
                 keys += [("ay", unit, b, y) for b in near for y in (year, year - 1)]
@@ -173,6 +308,8 @@ class _Index:
             keys.append(("a", unit, bucket))
             if when and len(when) >= 7:
                 keys += [("am", unit, bucket, _month(when)), ("ay", unit, bucket, int(when[:4]))]
+                if row["stage"] in ("pledged", "delivered"):
+                    keys.append(("as", row["stage"], unit, bucket, int(when[:4])))
             elif when:
                 keys.append(("ayo", unit, bucket, int(when[:4])))
         if when:
@@ -237,12 +374,14 @@ def _agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
     amounts = _amounts_agree(a, b)
     if amounts is False:
         return False
+    if bool(a["aggregate"]) != bool(b["aggregate"]):
+        return _one_package(a, b)
     if a["aggregate"]:
-        return amounts is True and _periods_overlap(a, b)
+        return amounts is True and _periods_overlap(a, b) and _as_of_agree(a, b)
     if amounts is True:
-        return _dates_agree(a["date"], b["date"], exact_amounts=_exact(a, b))
+        return _dates_agree(a, b, exact_amounts=_exact(a, b))
     if a["type"] in ("agreement", "diplomacy") and a["amount_value"] is None and b["amount_value"] is None:
-        return _dates_agree(a["date"], b["date"], exact_amounts=False)
+        return _dates_agree(a, b, exact_amounts=False)
     # aid, sanctions and refugees without figures on both sides (or a figure on one only):
     # the same act only when dated alike and sharing a detail
     same_day = bool(a["date"] and a["date"] == b["date"] and len(a["date"]) == 10)
@@ -265,10 +404,12 @@ def _items(row: dict[str, Any]) -> frozenset[str]:
 
 def _same_act(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """One dated act reported with figures that disagree: a conflict, not two measures."""
-    if a["aggregate"] or a["doc_id"] == b["doc_id"] or not _attributes_agree(a, b):
+    if a["aggregate"] or b["aggregate"] or a["doc_id"] == b["doc_id"] or not _attributes_agree(a, b):
         return False  # one document giving two figures the same day reports two measures
     if a["amount_value"] is None or b["amount_value"] is None or _amounts_agree(a, b) is not False:
         return False
+    if a.get("part_of_value") is not None or b.get("part_of_value") is not None:
+        return False  # a component and its whole (or another component) on one day are two amounts
     day = a["date"] and len(a["date"]) == 10 and a["date"] == b["date"]
     month = (
         a["date"]
@@ -303,19 +444,76 @@ def _amounts_agree(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
     return bool(abs(x - y) <= tolerance * max(abs(x), abs(y)))
 
 
-def _exact(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _exact(a: dict[str, Any], b: dict[str, Any], *, tolerance: float = 1e-9) -> bool:
     x, y = float(a["amount_value"]), float(b["amount_value"])
-    return bool(a["amount_unit"] == b["amount_unit"] and abs(x - y) <= 1e-9 * max(x, y))
+    return bool(a["amount_unit"] == b["amount_unit"] and abs(x - y) <= tolerance * max(x, y))
 
 
-def _dates_agree(x: str | None, y: str | None, *, exact_amounts: bool) -> bool:
+def _dates_agree(a: Row, b: Row, *, exact_amounts: bool) -> bool:
+    x, y = a["date"], b["date"]
     if not x or not y or x.startswith(y) or y.startswith(x):
         return True
     if exact_amounts and _covers_next_year(x, y):
         return True  # "pledged last December ... $4.5 billion for 2024"
     if len(x) >= 7 and len(y) >= 7:
-        return abs((_day(x) - _day(y)).days) <= NEAR_DAYS
+        gap = abs((_day(x) - _day(y)).days)
+        if _pledged_then_delivered(a, b):
+            return gap <= DELIVERY_DAYS  # a package pledged, later reported delivered
+        return gap <= SAME_ACT_DAYS  # equal tranches a month apart are two acts
     return False
+
+
+def _pledged_then_delivered(a: Row, b: Row) -> bool:
+    """One mention pledges, the other reports the delivery on the same day or later."""
+    pledge, delivery = (a, b) if a["stage"] == "pledged" else (b, a)
+    if pledge["stage"] != "pledged" or delivery["stage"] != "delivered":
+        return False
+    return bool(_day(delivery["date"]) >= _day(pledge["date"]))
+
+
+def _one_package(a: Row, b: Row) -> bool:
+    """One source flags a figure as a running total, another as a single package: the same
+    act when the figures agree (in one currency, or two hedged ones in USD) and the single
+    mention is dated (to the month or day; undated: published) within PACKAGE_DAYS of the
+    running total's as-of date, as a package reported when it was announced is. A figure
+    repeated months later ("$12 billion in all") is not the package: it is a later total."""
+    total, single = (a, b) if a["aggregate"] else (b, a)
+    if not _amounts_agree(a, b):
+        return False
+    if total["amount_unit"] != single["amount_unit"] and not (a["amount_approx"] and b["amount_approx"]):
+        return False  # an exact figure in another currency ("€600m" and "$600m") is another act
+    as_of = total["period_end"] or total["date"] or total.get("published")
+    when = single["date"] or single.get("published")  # undated: when it was reported
+    if not when or not as_of:
+        return False
+    if len(when) < 7:
+        return False  # a year is too coarse to tell a package from a running total
+    return abs((_day(when) - _day(as_of)).days) <= PACKAGE_DAYS
+
+
+def _as_of_agree(a: Row, b: Row) -> bool:
+    """Two running totals are one report: stated ends agree (one refines the other); two
+    exact figures are the same figure reported for the same day (within SAME_ACT_DAYS),
+    since an exact total states the sum at its date and the same sum at a later date is
+    another as-of point; a hedged one ("over $12 billion") is a bound a source repeats
+    until the next total, and joins the report it restates up to RESTATED_DAYS later."""
+    x, y = a["period_end"] or a["date"], b["period_end"] or b["date"]
+    if not x or not y:
+        return True
+    if _stated_end(a) and _stated_end(b):
+        return bool(x.startswith(y) or y.startswith(x))
+    gap = abs((_day(x) - _day(y)).days)
+    if a["amount_approx"] or b["amount_approx"]:
+        return gap <= RESTATED_DAYS
+    if a["amount_unit"] == b["amount_unit"] and not _exact(a, b, tolerance=EXACT):
+        return False  # "$12 billion" and "$12.1 billion": two sources' counts
+    return gap <= SAME_ACT_DAYS
+
+
+def _stated_end(row: Row) -> bool:
+    """Whether a running total's period ends at a date the sentence states (not "to date")."""
+    end, published = row["period_end"], row.get("published")
+    return bool(end and published and not published.startswith(end))
 
 
 def _covers_next_year(x: str, y: str) -> bool:
@@ -344,12 +542,12 @@ def _day(text: str) -> date:
 
 
 # --- a measure from its mentions ----------------------------------------------------------------
+# --- a measure from its mentions ----------------------------------------------------------------
 
 
 def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, str, str]]]:
     mentions = cluster.mentions
-    ids = sorted(m["record_id"] for m in mentions)
-    measure_id = "m" + hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+    measure_id = _measure_id(mentions)
     provenance: dict[str, str] = {}
 
     def best(key: str, rank: Any = None) -> Any:
@@ -375,6 +573,9 @@ def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, st
     if category and any(m["category"] not in (None, category) for m in mentions):
         category = "mixed" if any(m["category"] == "mixed" for m in mentions) else category
     year_text = dated or (period_from["period_end"] if period_from else None)
+    flagged = sum(bool(m["aggregate"]) for m in mentions)
+    aggregate = int(2 * flagged > len(mentions))  # the majority's flag; a tie is a single measure
+    placed_on, placed_by, delivered_on = _placements(mentions, dated, period_from)
     measure = {
         "measure_id": measure_id,
         "type": mentions[0]["type"],
@@ -383,7 +584,7 @@ def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, st
         "category": category,
         "subtype": best("subtype"),
         "stage": best("stage", rank=lambda m: (m["stage"] == "delivered", _information(m))),
-        "aggregate": mentions[0]["aggregate"],
+        "aggregate": aggregate,
         "amount_value": amount_from["amount_value"] if amount_from else None,
         "amount_unit": amount_from["amount_unit"] if amount_from else None,
         "amount_approx": amount_from["amount_approx"] if amount_from else None,
@@ -397,7 +598,15 @@ def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, st
         "mentions": len(mentions),
         "conflicts": int(cluster.conflict),
         "provenance": json.dumps(provenance, sort_keys=True),
-        "sort_date": dated or (period_from["period_end"] if period_from else None),
+        "sort_date": placed_on,
+        "status": "rejected" if mentions[0].get("review_status") == "rejected" else "counted",
+        "part_of_measure": None,
+        "agreement": json.dumps(_agreement(mentions, cluster.conflict), sort_keys=True)
+        if len(mentions) > 1
+        else None,
+        "placed_on": placed_on,
+        "placed_by": placed_by,
+        "delivered_on": delivered_on,  # set when a mention reports the delivery (stage delivered)
     }
     conflicts = _conflicts(measure_id, mentions) if cluster.conflict else []
     measure["conflicts"] = len(conflicts)
@@ -436,3 +645,195 @@ def _conflicts(measure_id: str, mentions: list[dict[str, Any]]) -> list[tuple[st
         return []
     conflict_id = "c" + hashlib.sha256((measure_id + "amount").encode()).hexdigest()[:16]
     return [(conflict_id, measure_id, "amount", json.dumps(values, sort_keys=True))]
+
+
+def _placements(
+    mentions: list[Row], dated: str | None, period_from: Row | None
+) -> tuple[str | None, str | None, str | None]:
+    """The day a measure counts as committed (and how it was chosen), and the day it counts
+    as delivered: a pledge later reported delivered is committed from the pledge's date and
+    delivered from the delivery's (or the delivery report's publication)."""
+    pledges = [m for m in mentions if m["stage"] != "delivered"]
+    deliveries = [m for m in mentions if m["stage"] == "delivered"]
+    when = dated
+    if pledges and deliveries:
+        when = _precise(m["date"] for m in pledges) or dated
+    period_end = period_from["period_end"] if period_from else None
+    placed_on, placed_by = counting.placement(when, period_end, _first(mentions))
+    delivered_on = None
+    if deliveries:
+        delivered_on = counting.placement(
+            _precise(m["date"] for m in deliveries), period_end, _first(deliveries)
+        )[0]
+    return placed_on, placed_by, delivered_on
+
+
+def _precise(dates: Iterable[str | None]) -> str | None:
+    """The most precise date, the earliest of equally precise ones."""
+    given = [d for d in dates if d]
+    return min(given, key=lambda d: (-len(d), d)) if given else None
+
+
+def _first(mentions: list[Row]) -> str | None:
+    published = [m["published"] for m in mentions if m.get("published")]
+    return min(published) if published else None
+
+
+def _measure_id(mentions: list[Row]) -> str:
+    ids = sorted(m["record_id"] for m in mentions)
+    return "m" + hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+
+
+def _agreement(mentions: list[Row], conflict: bool) -> dict[str, Any]:
+    """Which attributes the mentions of a merged measure agreed on, and the values of those
+    they did not (with the mention that said each): a pledge later reported delivered, a
+    package one source called a running total."""
+    agreed: list[str] = []
+    disagreed: dict[str, list[Row]] = {}
+    for attribute in ATTRIBUTES:
+        said = [(m, _said(m, attribute)) for m in mentions]
+        said = [(m, v) for m, v in said if v is not None]
+        if not said:
+            continue
+        values = [v for _m, v in said]
+        if attribute == "amount":
+            same = not conflict
+        elif attribute in ("date", "period"):
+            same = all(str(x).startswith(str(y)) or str(y).startswith(str(x)) for x in values for y in values)
+        else:
+            same = len(set(map(str, values))) == 1
+        if same:
+            agreed.append(attribute)
+        else:
+            disagreed[attribute] = [
+                {"value": v, "record_id": m["record_id"], "doc_id": m["doc_id"]} for m, v in said
+            ]
+    return {"agreed": agreed, "disagreed": disagreed}
+
+
+def _said(mention: Row, attribute: str) -> Any:
+    if attribute == "amount":
+        return None if mention["amount_value"] is None else [mention["amount_value"], mention["amount_unit"]]
+    if attribute == "aggregate":
+        return bool(mention["aggregate"])
+    if attribute == "period":
+        return mention["period_end"]
+    value = mention[attribute]
+    return value if value not in (None, "") else None
+
+
+# --- counting status ---------------------------------------------------------------------------
+
+
+def _statuses(measures: list[Row], clusters: dict[str, _Cluster]) -> None:
+    """Set each measure's status (see the module docstring) and the whole it is part of."""
+    for measure in measures:
+        if measure["status"] == "rejected":
+            continue
+        if measure["aggregate"]:
+            measure["status"] = "running_total"
+        elif measure["donor"] in COLLECTIVE or any(
+            m.get("_joint") for m in clusters[measure["measure_id"]].mentions
+        ):
+            measure["status"] = "collective"
+    wholes = _Wholes((m for m in measures if m["status"] != "rejected"), clusters)
+    for measure in measures:
+        if measure["status"] != "counted":
+            continue
+        whole = wholes.find(measure, clusters[measure["measure_id"]].mentions)
+        if whole is None:
+            continue
+        measure["part_of_measure"] = whole["measure_id"]
+        if whole["status"] == "counted":
+            measure["status"] = "part_of"  # a share of a running total or a collective figure stays counted
+
+
+class _Wholes:
+    """Measures by donor, type and amount as written, to find the whole a component names."""
+
+    def __init__(self, measures: Iterable[Row], clusters: dict[str, _Cluster]) -> None:
+        self._by: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
+        self._docs = {mid: {m["doc_id"] for m in c.mentions} for mid, c in clusters.items()}
+        for m in measures:
+            if m["amount_value"] is not None and m["amount_value"] > 0:
+                self._by[(m["donor"], m["recipient"], m["type"], m["amount_unit"])].append(m)
+
+    def find(self, part: Row, mentions: list[Row]) -> Row | None:
+        """The measure whose amount is the `part_of` a mention states (within rounding),
+        larger than the part: one its own documents report first, else the nearest in time."""
+        for mention in mentions:
+            value, unit = mention.get("part_of_value"), mention.get("part_of_unit")
+            if value is None or not unit:
+                continue
+            found = [
+                m
+                for m in self._by.get((part["donor"], part["recipient"], part["type"], unit), [])
+                if m["measure_id"] != part["measure_id"]
+                and abs(m["amount_value"] - value) <= ROUNDING * max(m["amount_value"], value)
+                and _larger(m, part)
+            ]
+            if found:
+                docs = {m["doc_id"] for m in mentions}
+                return min(
+                    found,
+                    key=lambda m: (
+                        not (self._docs[m["measure_id"]] & docs),
+                        _distance(m, part),
+                        m["measure_id"],
+                    ),
+                )
+        return None
+
+
+def _larger(whole: Row, part: Row) -> bool:
+    if part["amount_value"] is None:
+        return True
+    if whole["amount_unit"] == part["amount_unit"]:
+        return bool(whole["amount_value"] > part["amount_value"] * (1 + ROUNDING))
+    if whole["value_usd"] is not None and part["value_usd"] is not None:
+        return bool(whole["value_usd"] > part["value_usd"])
+    return True
+
+
+def _distance(a: Row, b: Row) -> int:
+    if not (a["placed_on"] and b["placed_on"]):
+        return 10**6
+    return abs((_day(a["placed_on"]) - _day(b["placed_on"])).days)
+
+
+# --- coverage -------------------------------------------------------------------------------------
+
+
+def coverage_conflicts(measures: list[Row], clusters: dict[str, _Cluster]) -> list[Conflict]:
+    """A conflict on each running total of aid that the computed sum of counted measures
+    (same donor, span, category, basis) misses by more than counting.COVERAGE."""
+    by_donor: dict[str, list[Row]] = defaultdict(list)
+    for m in measures:
+        if m["type"] == "aid" and m["status"] in ("counted", "running_total"):
+            by_donor[m["donor"]].append(m)
+    conflicts: list[Conflict] = []
+    for group in by_donor.values():
+        totals = [m for m in group if m["status"] == "running_total"]
+        if not totals:
+            continue
+        cumulative = counting.Cumulative(m for m in group if m["status"] == "counted")
+        mentions = [
+            {**mention, "measure_id": m["measure_id"]}
+            for m in totals
+            for mention in clusters[m["measure_id"]].mentions
+            if mention["aggregate"]
+        ]
+        for point in counting.reported_points(mentions):
+            compared = counting.compare(point, cumulative)
+            if compared["coverage"] is None:
+                continue
+            details = {**point, **compared, "kind": compared["coverage"], "reported_usd": point["value_usd"]}
+            key = point["measure_id"] + "coverage" + point["as_of"]
+            conflict_id = "c" + hashlib.sha256(key.encode()).hexdigest()[:16]
+            conflicts.append(
+                (conflict_id, point["measure_id"], "coverage", json.dumps(details, sort_keys=True))
+            )
+    counts = Counter(c[1] for c in conflicts)
+    for m in measures:
+        m["conflicts"] += counts.get(m["measure_id"], 0)
+    return conflicts

@@ -103,3 +103,63 @@ def test_ingest_records_bad_documents_and_fails(tmp_path: Path):
     assert result.exit_code == 1
     assert "the file is empty" in result.stderr
     assert "the file is empty" in run("failures", "--db", url, "--format", "csv").stdout
+
+
+def test_totals_as_of_prints_one_object_with_the_documented_fields(db: str):
+    result = run("totals", "--donor", "JPN", "--as-of", "2024-06-30", "--format", "json", "--db", db)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert {"committed_usd", "delivered_usd", "reported", "difference_pct", "as_of", "donor"} <= set(found)
+    assert found["as_of"] == "2024-06-30"
+    assert 0 < found["delivered_usd"] <= found["committed_usd"]
+    assert found["reported"]
+    for point in found["reported"]:
+        assert point["as_of"] <= "2024-06-30"
+        assert {"value_usd", "as_of", "computed_usd", "difference_pct", "coverage", "sources"} <= set(point)
+        assert all({"doc_id", "title", "url", "sentence"} <= set(s) for s in point["sources"])
+    assert (
+        "committed (counted, pledged or delivered)"
+        in run("totals", "--donor", "JPN", "--as-of", "2024-06-30", "--db", db).stdout
+    )
+
+
+def test_totals_as_of_needs_a_donor_and_a_date(db: str):
+    result = run("totals", "--as-of", "2024-06-30", "--db", db)
+    assert result.exit_code == 1
+    assert "--as-of needs --donor" in result.stderr
+    result = run("totals", "--donor", "JPN", "--as-of", "30/06/2024", "--db", db)
+    assert result.exit_code == 1
+    assert "write it as YYYY-MM-DD" in result.stderr
+
+
+def test_cumulative_lists_each_reported_date_with_computed_sums(db: str):
+    found = json.loads(run("cumulative", "--donor", "JPN", "--format", "json", "--db", db).stdout)
+    assert found["points"]
+    days = [p["as_of"] for p in found["points"]]
+    assert days == sorted(days)
+    committed = [p["committed_usd"] for p in found["points"]]
+    assert committed == sorted(committed)  # a cumulative sum never falls
+    assert all(p["reported"] and p["delivered_usd"] <= p["committed_usd"] for p in found["points"])
+    assert "computed cumulative aid" in run("cumulative", "--donor", "JPN", "--db", db).stdout
+
+
+def test_measures_and_show_say_the_counting_status(db: str):
+    rows = json.loads(run("measures", "--status", "running_total", "--format", "json", "--db", db).stdout)
+    assert rows
+    assert all(r["status"] == "running_total" and r["aggregate"] for r in rows)
+    shown = run("show", rows[0]["measure_id"], "--db", db).stdout
+    assert "counting status: running total reported by a source" in shown
+    collective = json.loads(run("measures", "--status", "collective", "--format", "json", "--db", db).stdout)
+    assert {r["donor"] for r in collective} <= {"G7", "NATO"}
+
+
+def test_conflicts_lists_coverage_conflicts(db: str):
+    result = run("conflicts", "--field", "coverage", "--format", "json", "--db", db)
+    rows = json.loads(result.stdout)
+    assert rows
+    for row in rows:
+        coverage = row["coverage"]
+        assert coverage["kind"] in ("measures missing", "double counting suspected")
+        assert abs(coverage["difference_pct"]) > 15
+        assert coverage["sources"]
+    assert "coverage" in run("conflicts", "--db", db).stdout

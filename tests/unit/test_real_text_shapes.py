@@ -200,3 +200,31 @@ def test_a_dateline_is_no_actor_and_a_double_restatement_is_no_figure():
     assert records(
         "Norway is allocating NOK 2 billion (about €170 million or US$185 million) for Ukraine."
     ) == [("aid", "NOR", "UKR", 2e9, "NOK")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "In Portugal, some 58,000 Ukrainian refugees reside.",
+            [("refugees", "PRT", "UKR", 58000, "people")],
+        ),
+        (
+            "In Austria, over 80,000 Ukrainians have been granted temporary protection.",
+            [("refugees", "AUT", "UKR", 80000, "people")],
+        ),
+        (
+            "By June, 12,400 Ukrainians had come to Ireland this year.",
+            [("refugees", "IRL", "UKR", 12400, "people")],
+        ),
+    ],
+)
+def test_refugee_stocks_name_their_host(text, expected):
+    assert records(text) == expected
+
+
+def test_a_visit_told_by_pronoun_or_as_the_occasion_of_a_statement():
+    text = "Japan's prime minister left Tokyo on Monday. He arrived in Kyiv by train on Tuesday."
+    assert ("diplomacy", "JPN", "UKR", None, None) in records(text)
+    text = "Spanish Prime Minister Pedro Sánchez said on a surprise visit to Kyiv on Sunday that aid would continue."
+    assert records(text) == [("diplomacy", "ESP", "UKR", None, None)]

@@ -80,7 +80,7 @@ def test_measure_detail_quotes_its_documents(client: TestClient):
 
 def test_totals_equal_the_sum_of_single_aid_measures(client: TestClient):
     totals = client.get("/api/totals", params={"by": "donor"}).json()
-    aid = all_pages(client, "/api/measures", type="aid")
+    aid = all_pages(client, "/api/measures", type="aid", status="counted")
     by_donor: dict[str, float] = {}
     for m in aid:
         if m["value_usd"] is not None:
@@ -320,13 +320,16 @@ def test_a_correction_changes_the_record_its_measure_and_the_exports(client: Tes
     assert "777000000" in measures_csv
 
 
-def test_a_rejected_record_leaves_measures_and_exports_but_stays_logged(client: TestClient):
+def test_a_rejected_record_leaves_counted_measures_and_exports_but_stays_logged(client: TestClient):
     record = _record_with_amount(client)
     rid = str(record["record_id"])
     assert review(client, rid, action="reject", note="not a pledge").json()["status"] == "rejected"
     exported = client.get("/api/exports/records", params={"format": "jsonl"}).text
     assert rid not in exported
-    assert client.get(f"/api/records/{rid}").json()["measure_id"] is None
+    measure_id = client.get(f"/api/records/{rid}").json()["measure_id"]  # a measure of its own, rejected
+    assert client.get(f"/api/measures/{measure_id}").json()["status"] == "rejected"
+    assert measure_id not in {m["measure_id"] for m in all_pages(client, "/api/measures", kind="all")}
+    assert [m["measure_id"] for m in all_pages(client, "/api/measures", status="rejected")] == [measure_id]
     assert [r["record_id"] for r in all_pages(client, "/api/records", review="rejected")] == [rid]
     log = client.get("/api/reviews").json()["items"]
     assert log[0]["action"] == "reject"

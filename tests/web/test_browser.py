@@ -103,8 +103,9 @@ def test_overview_renders_totals_and_draws_both_charts(page: Any, server: dict[s
     donors = [row for row in api(server, "/api/totals", by="donor")["totals"] if row["total"]]
     assert page.locator("#chart-donors .bars path").count() == min(len(donors), 20)
     assert page.locator("#chart-timeline .bars path").count() > 0
-    first = page.locator("table.data tbody tr").first.locator("td").first.inner_text()
-    assert first == donors[0]["donor"]
+    first = page.locator("table.data tbody tr").first.locator("td").first
+    assert first.locator("a").inner_text() == donors[0]["donor"]
+    assert first.locator("span").inner_text()  # the donor's name beside its code
     shot(page, "overview")
 
 
@@ -114,6 +115,12 @@ def test_japan_profile_shows_its_timeline_and_chart(page: Any, server: dict[str,
     timeline = api(server, "/api/timeline", donor="JPN")["items"]
     assert page.locator("#timeline tbody tr").count() == len(timeline)
     assert "reported" in page.locator("table.reported caption").inner_text()
+    page.wait_for_selector("#chart-donor-cumulative[data-drawn=true]")
+    assert page.locator("#chart-donor-cumulative .scatterlayer .trace").count() == 3  # two lines, the points
+    points = api(server, "/api/cumulative", donor="JPN")["points"]
+    reported = sum(len(point["reported"]) for point in points)
+    assert page.locator("#chart-donor-cumulative .scatterlayer .point").count() == reported
+    assert page.locator("#reported-points tbody tr").count() == reported
     shot(page, "donor-jpn")
 
 
@@ -133,8 +140,9 @@ def test_filters_search_and_sorting_change_the_rows(page: Any, server: dict[str,
     expected = [m["measure_id"] for m in api(server, "/api/measures", donor="JPN", limit=50)["items"]]
     assert japan == expected
     assert japan != everything
-    donors = page.locator("#measures tbody tr td:nth-child(2)").all_inner_texts()
+    donors = page.locator("#measures tbody tr td:nth-child(2) a").all_inner_texts()
     assert set(donors) == {"JPN"}
+    assert set(page.locator("#measures tbody tr td:nth-child(2) span").all_inner_texts()) == {"Japan"}
     page.fill("input[name=q]", "helmets")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**q=helmets*")

@@ -120,12 +120,14 @@ def find_donors(
         if any(a.code == "UKR" and a.kind == "official" for a in before) and hosts:
             return _codes(hosts[:1])
     if record_type == "refugees" and not subjects:
+        # "N Ukrainians have found refuge in the Czech Republic", "In Switzerland, N have been
+        # granted protection", "N Ukrainians have left for Japan": the host country
         hosts = [
             a
-            for a in after
+            for a in after + [b for b in before if b not in after]
             if a.code not in NON_DONORS
             and a.kind in ("country", "capital")
-            and re.search(r"\b(?:in|to)\s+(?:the\s+)?$", view[max(0, a.start - 8) : a.start])
+            and re.search(r"\b(?:[Ii]n|to|for|into)\s+(?:the\s+)?$", view[max(0, a.start - 8) : a.start])
         ]
         if hosts:
             return _codes(hosts[:1])

@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 
+from aidtrace.extractor import syntax
 from aidtrace.extractor.actors import ActorMention, find_actors
 from aidtrace.extractor.amounts import AmountMention, find_amounts
 from aidtrace.extractor.attributes import Attributes, amount_for, count_fits, gdp_share_of, is_concrete
@@ -48,6 +49,7 @@ from aidtrace.model import Amount, Document, Record, Span
 def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Record]:
     """Every record the document asserts, in reading order."""
     lexicon = lexicon or load_lexicon()
+    syntax.parse.cache_clear()  # parses are kept for one document only: memory stays bounded
     view = clean(doc.text)
     published = _parse_published(doc.published)
     mentions = count_ukraine(view, lexicon)
@@ -60,6 +62,7 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
     context.donor = _main_actor(view, lexicon, published)
     records: list[Record] = []
     sentences = split_sentences(view)
+    syntax.STATS["sentences"] += len(sentences)
     for start, end in sentences:
         found = _sentence_records(doc, view, start, end, context, lexicon)
         if _is_heading(view, start, end):
@@ -201,7 +204,18 @@ def _is_citation(text: str) -> bool:
 
 
 def _is_bullet(view: str, start: int) -> bool:
-    return bool(re.match(r"[-•*–]\s|\d{1,2}[.)]\s", view[start : start + 4]))
+    """A list item: a marker at its start ("- ", "2) "), a marker alone on the line before (pages
+    that put the dash on a line of its own), or a line of its own ending in a semicolon."""
+    if re.match(r"[-•*–]\s|\d{1,2}[.)]\s|\(\d{1,2}\)\s|\([a-z]\)\s", view[start : start + 5]):
+        return True
+    line_start = view.rfind("\n", 0, start) + 1
+    if view[line_start:start].strip():
+        return False  # not the start of a line
+    previous = view[view.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
+    if re.fullmatch(r"\s*[-•*–]\s*", previous):
+        return True
+    line_end = view.find("\n", start)
+    return view[start : line_end if line_end >= 0 else len(view)].rstrip().endswith(";")
 
 
 def _bullet_records(

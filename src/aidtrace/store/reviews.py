@@ -3,7 +3,7 @@
 The decision is kept in `reviews` under the record's key (writes.record_keys), so that
 re-extraction applies it again; the records row is updated in the same transaction, and
 `review_log` gets one row per decision with the record before and after it. Measures are
-not touched here: the caller reconciles afterwards (rejected records leave every measure).
+not touched here: the caller reconciles afterwards (rejected records leave the counted measures).
 """
 
 from __future__ import annotations

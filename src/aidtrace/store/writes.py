@@ -229,6 +229,8 @@ RECORD_COLUMNS = (
     "record_key",
     "review_status",
     "extracted",
+    "part_of_value",
+    "part_of_unit",
 )
 
 
@@ -260,6 +262,8 @@ def record_row(
         key,
         status,
         original,
+        record.part_of.value if record.part_of else None,
+        record.part_of.unit if record.part_of else None,
     )
 
 
@@ -327,6 +331,12 @@ MEASURE_COLUMNS = (
     "conflicts",
     "provenance",
     "sort_date",
+    "status",
+    "part_of_measure",
+    "agreement",
+    "placed_on",
+    "placed_by",
+    "delivered_on",
 )
 
 
@@ -335,10 +345,16 @@ def replace_measures(
     measures: Iterable[dict[str, Any]],
     links: Iterable[tuple[str, str]],
     conflicts: Iterable[tuple[str, str, str, str]],
+    failures: Sequence[Failure] = (),
 ) -> None:
-    """Replace every measure, its links to records and its conflicts, in one transaction.
+    """Replace every measure, its links to records and its conflicts, in one transaction;
+    records reconciliation could not place are kept as failures of a run 'reconcile-...'.
     Links to records an ingest replaced meanwhile are left out (see below)."""
     with store.transaction():
+        if failures:
+            run_id = "reconcile-" + store.now()
+            for failure in failures:
+                save_failure(store, run_id, failure)
         store.execute("DELETE FROM conflicts")
         store.execute("DELETE FROM measure_records")
         store.execute("DELETE FROM measures")
@@ -362,11 +378,12 @@ def replace_measures(
         )
         store.execute("DELETE FROM measure_rollup")
         store.execute(
-            """INSERT INTO measure_rollup (donor, type, category, stage, year, aggregate, measures, value_usd,
-                   value_eur, priced)
-               SELECT donor, type, category, stage, year, aggregate, COUNT(*), SUM(value_usd), SUM(value_eur),
-                   COUNT(value_usd)
-               FROM measures GROUP BY donor, type, category, stage, year, aggregate"""
+            """INSERT INTO measure_rollup (donor, type, category, stage, year, aggregate, status, placed_year,
+                   measures, value_usd, value_eur, priced)
+               SELECT donor, type, category, stage, year, aggregate, status, placed_year, COUNT(*),
+                   SUM(value_usd), SUM(value_eur), COUNT(value_usd)
+               FROM (SELECT m.*, CAST(SUBSTR(placed_on, 1, 4) AS INTEGER) AS placed_year FROM measures m) placed
+               GROUP BY donor, type, category, stage, year, aggregate, status, placed_year"""
         )
     if store.dialect == "postgresql":
         # fresh statistics after rewriting every measure, so the planner uses the indexes

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from aidtrace import pipeline, queries
+from aidtrace.counting import STATUSES
 from aidtrace.errors import InvalidRequest
 from aidtrace.exports import FORMATS, WHAT, export
 from aidtrace.ingest import READERS
@@ -115,11 +116,15 @@ async def measure_filters(
         Literal["single", "totals", "all"],
         Query(description="single measures, running totals reported by sources, or both"),
     ] = "single",
+    status: Annotated[
+        _blank(STATUSES) | None,  # type: ignore[valid-type]
+        Query(description="Counting status (default: any but rejected; with it, kind is ignored)"),
+    ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in any mention's sentence")] = None,
     sort: Annotated[Literal[tuple(SORTS)], Query()] = "-date",  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     """Filters as query parameters; an empty value (a form field left blank) means any."""
-    aggregate = {"single": False, "totals": True, "all": None}[kind]
+    aggregate = None if status else {"single": False, "totals": True, "all": None}[kind]
     return {
         "donor": donor or None,
         "type": type or None,
@@ -128,6 +133,7 @@ async def measure_filters(
         "since": since or None,
         "until": until or None,
         "aggregate": aggregate,
+        "status": status or None,
         "q": q.strip() if q and q.strip() else None,
         "sort": sort,
     }
@@ -147,9 +153,19 @@ def get_measure(store: StoreDep, measure_id: str) -> Json:
     return Json(queries.measure(store, measure_id))
 
 
-@router.get("/conflicts", tags=["measures"], summary="Measures whose sources disagree")
-def list_conflicts(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> Json:
-    rows = queries.conflicts(store, limit=limit + 1, offset=offset)
+@router.get(
+    "/conflicts",
+    tags=["measures"],
+    summary="Figures sources disagree on, and coverage conflicts (computed sum vs reported running total)",
+)
+def list_conflicts(
+    store: StoreDep,
+    donor: Annotated[str | None, Query(pattern=CODE)] = None,
+    field: Annotated[Literal["amount", "coverage"] | None, Query()] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Json:
+    rows = queries.conflicts(store, donor=donor, field=field, limit=limit + 1, offset=offset)
     return Json(page(rows, limit, offset))
 
 
@@ -163,12 +179,33 @@ def get_totals(
     ] = None,
     donor: Annotated[str | None, Query(pattern=CODE)] = None,
     type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
+    as_of: Annotated[
+        str | None,
+        Query(
+            pattern=DATE,
+            description="With donor: counted aid up to this date and the running "
+            "totals reported by then (docs/totals.md); the other parameters are ignored",
+        ),
+    ] = None,
 ) -> Json:
+    if as_of is not None:
+        if not donor:
+            raise InvalidRequest("as_of needs donor: totals as of a date are a donor's (e.g. donor=JPN)")
+        return Json(queries.totals_as_of(store, donor=donor, as_of=as_of))
     keys = tuple(part.strip() for part in by.split(",") if part.strip())
     if not keys:
         raise InvalidRequest("by: name at least one of " + ", ".join(GROUPS))
     result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor, type=type)
     return Json({"currency": currency, "constant": constant, "by": list(keys), **result})
+
+
+@router.get(
+    "/cumulative",
+    tags=["measures"],
+    summary="A donor's computed cumulative aid at each date a source reports a running total",
+)
+def get_cumulative(store: StoreDep, donor: Annotated[str, Query(pattern=CODE)]) -> Json:
+    return Json(queries.cumulative(store, donor=donor))
 
 
 @router.get("/timeline", tags=["measures"], summary="A donor's measures in date order")

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from aidtrace import queries
+from aidtrace.counting import STATUSES
 from aidtrace.errors import InvalidRequest
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, SUBTYPES
 from aidtrace.queries import REVIEW_FILTERS, SORTS
@@ -53,7 +54,19 @@ def _environment() -> Environment:
     env.filters["money"] = money
     env.filters["amount"] = amount
     env.filters["safe_url"] = safe_url
+    env.filters["donor_name"] = donor_name
+    env.filters["percent"] = percent
+    env.globals["status_text"] = STATUS_TEXT
     return env
+
+
+STATUS_TEXT = {
+    "counted": "counted: in the sums",
+    "part_of": "part of another measure: the whole is counted, not this",
+    "running_total": "running total reported by a source: shown beside the sums, never added",
+    "collective": "collective figure of members' shares: shown apart, never summed with the members",
+    "rejected": "rejected by review",
+}
 
 
 # --- formatting (filters) -------------------------------------------------------------------
@@ -83,6 +96,24 @@ def amount(row: dict[str, Any]) -> str:
     if unit and unit.isupper():
         return prefix + money(value, unit)
     return f"{prefix}{value:,.0f} {unit}"
+
+
+def donor_name(code: str | None) -> str:
+    """A donor's name from the country and body lists ("JPN" -> "Japan"); the code if unknown."""
+    if not code:
+        return ""
+    return _names().get(code, code)
+
+
+@cache
+def _names() -> dict[str, str]:
+    from aidtrace.extractor.lexicon import load_lexicon
+
+    return dict(load_lexicon().country_names)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.1f}%"
 
 
 def safe_url(url: str | None) -> str | None:
@@ -155,17 +186,21 @@ def bar_chart(rows: list[dict[str, Any]], key: str, title: str, *, top: int = 20
 
 
 def stacked_chart(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    """Bars per year, stacked by category: the timeline of single measures."""
-    years = sorted({row["year"] for row in rows if row["year"] is not None})
-    by: dict[str, dict[int, float]] = {}
+    """Bars per year, stacked by category: the timeline of counted measures; measures without
+    a date of their own stand in an "undated" bar, never dropped."""
+    years = [str(y) for y in sorted({row["year"] for row in rows if row["year"] is not None})]
+    if any(row["year"] is None and row.get("total") for row in rows):
+        years.append(UNDATED)
+    by: dict[str, dict[str, float]] = {}
     for row in rows:
-        if row["year"] is not None and row.get("total"):
-            by.setdefault(row["category"] or "unspecified", {})[row["year"]] = row["total"]
+        if row.get("total"):
+            year = UNDATED if row["year"] is None else str(row["year"])
+            by.setdefault(row["category"] or "unspecified", {})[year] = row["total"]
     traces = [
         {
             "type": "bar",
             "name": category,
-            "x": [str(year) for year in years],
+            "x": years,
             "y": [round(values.get(year, 0.0), 2) for year in years],
             "hovertemplate": f"{category} %{{x}}: USD %{{y:,.0f}}<extra></extra>",
         }
@@ -173,7 +208,48 @@ def stacked_chart(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     ]
     layout = _layout(title)
     layout["barmode"] = "stack"
+    layout["xaxis"] = {"type": "category"}
     return {"data": traces, "layout": layout}
+
+
+UNDATED = "undated"
+
+
+def cumulative_chart(found: dict[str, Any], title: str) -> dict[str, Any]:
+    """The computed cumulative line (committed, delivered) with the reported running totals
+    as points; a click on a point opens its source sentence (customdata)."""
+    series = found["series"]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "line": {"shape": "hv"},
+            "name": f"computed {basis}",
+            "x": [row["date"] for row in series],
+            "y": [round(row[f"{basis}_usd"], 2) for row in series],
+            "hovertemplate": f"{basis} by %{{x}}: USD %{{y:,.0f}}<extra></extra>",
+        }
+        for basis in ("committed", "delivered")
+    ]
+    reported = [r for point in found["points"] for r in point["reported"]]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "marker": {"size": 10, "symbol": "diamond"},
+            "name": "reported running total",
+            "x": [r["as_of"] for r in reported],
+            "y": [round(r["value_usd"], 2) for r in reported],
+            "text": [r["sources"][0]["title"] or r["sources"][0]["doc_id"] for r in reported],
+            "customdata": [_sentence_link(r["sources"][0]) for r in reported],
+            "hovertemplate": "%{text}<br>reported USD %{y:,.0f} as of %{x}<extra></extra>",
+        }
+    )
+    return {"data": traces, "layout": _layout(title)}
+
+
+def _sentence_link(source: dict[str, Any]) -> str:
+    return f"/documents/{quote(str(source['doc_id']))}#span-{quote(str(source['record_id']))}"
 
 
 def _layout(title: str) -> dict[str, Any]:
@@ -199,6 +275,9 @@ def overview(request: Request, store: StoreDep) -> Response:
         by_donor=by_donor["totals"],
         by_type=queries.by_type(store),
         reported=by_donor["reported"][:30],
+        collective=queries.describe(
+            store, queries.measures(store, status="collective", aggregate=None, limit=30)
+        ),
         donor_chart=bar_chart(by_donor["totals"], "donor", "Aid by donor (single measures, USD)"),
         timeline_chart=stacked_chart(stacked, "Aid by year and category (USD)"),
     )
@@ -213,10 +292,17 @@ def donor_profile(request: Request, store: StoreDep, donor: str) -> Response:
     reported = queries.totals(store, by=("donor",), donor=code)["reported"]
     stacked = queries.totals(store, by=("year", "category"), donor=code)["totals"]
     timeline = queries.timeline(store, donor=code, latest=300)
+    cumulative = queries.cumulative(store, donor=code)
     return render(
         request,
         "donor.html",
         donor=code,
+        cumulative=cumulative,
+        cumulative_chart=cumulative_chart(
+            cumulative, f"{code}: computed cumulative aid and reported running totals (USD)"
+        ),
+        reported_points=[r for point in cumulative["points"] for r in point["reported"]],
+        sentence_link=_sentence_link,
         by_type=queries.by_type(store, donor=code),
         by_category=tables["category"],
         by_stage=tables["stage"],
@@ -236,7 +322,8 @@ def measures_page(request: Request, store: StoreDep, filters: Filters, page: int
     return render(
         request,
         "measures.html",
-        rows=rows[:PAGE],
+        rows=queries.describe(store, rows[:PAGE]),
+        statuses=STATUSES,
         filters=filters,
         given=given,
         page=page,

@@ -16,6 +16,13 @@ function drawCharts() {
       modeBarButtonsToRemove: ["sendDataToCloud"],
     }).then(function () {
       element.dataset.drawn = "true";
+      element.on("plotly_click", function (event) {
+        // a point that carries a link (a reported total's source sentence) opens it
+        var link = event.points && event.points[0] && event.points[0].customdata;
+        if (typeof link === "string" && link.charAt(0) === "/" && link.charAt(1) !== "/") {
+          window.location.assign(link);
+        }
+      });
     });
   });
 }
