@@ -66,7 +66,23 @@ def _empty_postgres(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def examples() -> Path:
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the bundled top-level examples (not the Japan answer-key set, which
+    `japan_key` gives): the many tests that ingest them stay small and their counts stable."""
+    import shutil
     from importlib import resources
 
-    return Path(str(resources.files("aidtrace") / "examples"))
+    bundled = Path(str(resources.files("aidtrace") / "examples"))
+    copy = tmp_path_factory.mktemp("examples")
+    for path in bundled.iterdir():
+        if path.is_file():
+            shutil.copy(path, copy / path.name)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def japan_key() -> Path:
+    """The Japan answer-key set: documents in our own words and answer_key.json."""
+    from importlib import resources
+
+    return Path(str(resources.files("aidtrace") / "examples" / "japan"))

@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+from importlib import resources
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +24,9 @@ def corpus(tmp_path):
         '{"doc_id": "good", "published": "2024-02-22"}\n', encoding="utf-8"
     )
     return tmp_path / "docs"
+
+
+EXAMPLES = Path(str(resources.files("aidtrace") / "examples"))
 
 
 def run(*args):
@@ -90,8 +95,17 @@ def test_help_reads_like_a_tool():
     assert "JSON Lines" in run("extract", "--help").stdout
 
 
-def test_demo_prints_a_table_of_the_bundled_examples():
-    result = run("demo", "--width", "160")
+def test_demo_builds_the_database_it_names_and_prints_computed_beside_reported(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = run("demo", "--width", "160", "--db", url)
     assert result.exit_code == 0, result.output
-    assert "JPN" in result.stdout
-    assert "26 documents" in result.stdout
+    japan = 39  # the answer-key set; the others are the top-level examples of other donors
+    others = sum(
+        1 for p in EXAMPLES.iterdir() if p.suffix in (".txt", ".md", ".html") and "japan" not in p.stem
+    )
+    assert f"{japan + others} documents" in result.stdout
+    assert f"database: {url}" in result.stdout
+    assert "computed cumulative aid (counted measures) against reported running totals" in result.stdout
+    again = run("measures", "--donor", "JPN", "--db", url, "--format", "json")
+    assert again.exit_code == 0
+    assert json.loads(again.stdout)

@@ -228,3 +228,60 @@ def test_a_visit_told_by_pronoun_or_as_the_occasion_of_a_statement():
     assert ("diplomacy", "JPN", "UKR", None, None) in records(text)
     text = "Spanish Prime Minister Pedro Sánchez said on a surprise visit to Kyiv on Sunday that aid would continue."
     assert records(text) == [("diplomacy", "ESP", "UKR", None, None)]
+
+
+def timing(text, published="2025-12-22"):
+    return [
+        (r.amount.value, r.aggregate, r.date) for r in aidtrace.extract(text, published=published) if r.amount
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # running totals (ruling 1): the cue after the figure, "already", a total told in the perfect
+        (
+            "With this year's money included, Spain has provided Ukraine with €2.1 billion so far.",
+            [(2.1e9, True, None)],
+        ),
+        (
+            "Belgium has already provided Ukraine with more than €1.5 billion in budget support.",
+            [(1.5e9, True, None)],
+        ),
+        ("Canada has extended a total of C$19 billion in assistance to Ukraine.", [(19e9, True, None)]),
+        # a new package with a total stays single (ruling 2)
+        ("Sweden will contribute a total of SEK 7 billion to Ukraine.", [(7e9, False, None)]),
+        # the year the money is for is not the day it was announced
+        (
+            "Portugal will give Ukraine €100 million in 2026, its prime minister said on 19 December 2025.",
+            [(100e6, False, "2025-12-19")],
+        ),
+    ],
+)
+def test_running_totals_new_packages_and_the_announcement_date(text, expected):
+    assert timing(text) == expected
+
+
+def test_governments_in_general_are_no_donor():
+    text = "Norway pledged more. Between January and March, governments committed €13 billion to Ukraine."
+    assert [r[1] for r in records(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Italy adds €50 million, taking its total support for Ukraine to €400 million",
+            [(50e6, False, None), (400e6, True, None)],
+        ),
+        ("Before this announcement, Spain had pledged €300 million to Ukraine.", [(300e6, True, None)]),
+        ("With the new grant, Austria has given Ukraine aid worth €1 billion in all.", [(1e9, True, None)]),
+    ],
+)
+def test_new_levels_and_earlier_sums_are_running_totals(text, expected):
+    assert timing(text, published="2024-05-01") == expected
+
+
+def test_a_part_named_before_its_whole():
+    text = "Italy disbursed €40 million to Ukraine on Monday, the first tranche of a €120 million loan."
+    assert parts(text) == [(40e6, 120e6), (120e6, None)]

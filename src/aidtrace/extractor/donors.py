@@ -88,6 +88,12 @@ def find_donors(
                 :1
             ]
         )
+    if not before and re.search(
+        r"\b(?:governments|donors|countries|allies|partners|nations|states|members)\s+(?:\w+\s+){0,2}$",
+        view[clause.start : trigger.start],
+        re.IGNORECASE,
+    ):
+        return []  # "governments committed €13 billion": all donors together, none of them alone
     thanked = _thanked(view, clause, trigger, clause_actors, sentence_actors)
     if thanked:
         return thanked

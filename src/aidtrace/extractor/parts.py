@@ -33,21 +33,37 @@ _DESCRIBES = re.compile(
 )
 
 
+# the part named first: "The ¥13 billion is the first portion of the $300 million pledge"
+_PART_OF = re.compile(
+    r"\b(?:(?:first|second|third|fourth|final|last|next|latest)\s+)?(?:portion|part|tranche|instal+ment|share|"
+    r"component|slice)\s+of\b",
+    re.IGNORECASE,
+)
+
+
 def wholes(view: str, money: list[AmountMention]) -> dict[int, AmountMention]:
-    """Money mentions of one sentence stated as parts of an earlier one: start -> whole."""
+    """Money mentions of one sentence stated as parts of another one: start -> whole."""
     found: dict[int, AmountMention] = {}
     for i, part in enumerate(money):
+        later = [w for w in money[i + 1 :] if len(view[part.end : w.start]) <= 100]
+        named_first = [w for w in later if _PART_OF.search(view[part.end : w.start]) and _larger(w, part)]
+        if named_first:
+            found[part.start] = named_first[0]
+            continue
         for whole in reversed(money[:i]):
             between = view[whole.end : part.start]
-            if (
-                whole.amount.unit == part.amount.unit
-                and whole.amount.value > part.amount.value
-                and len(between) <= 120
-                and _WITHIN.search(between)
-            ):
+            if _larger(whole, part) and len(between) <= 120 and _WITHIN.search(between):
                 found[part.start] = found.get(whole.start, whole)  # a part of a part: the outer whole
                 break
     return found
+
+
+def _larger(whole: AmountMention, part: AmountMention) -> bool:
+    """The whole is the larger figure: compared as written in one currency; across currencies
+    it is taken as written (no exchange rates at this stage)."""
+    if whole.amount.unit != part.amount.unit:
+        return whole.kind == part.kind == "money"
+    return whole.amount.value > part.amount.value
 
 
 def whole_from_context(sentence: str, amount: Amount, donor: str, last: Record | None) -> Amount | None:

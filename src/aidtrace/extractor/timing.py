@@ -22,7 +22,7 @@ _RELATIVE_START = re.compile(
 # a part of the total before it: "of which $4.5 billion", "with $4.5 billion allocated for 2024"
 _PART = re.compile(
     r"\b(?:of\s+which|including|includes|include|among\s+them|incl\.)\b[^$€£¥\d]{0,30}$"
-    r"|\bwith\s+(?:a\s+further\s+|another\s+|some\s+|about\s+|nearly\s+)?$",
+    r"|,\s*with\s+(?:a\s+further\s+|another\s+|some\s+|about\s+|nearly\s+)?$",
     re.IGNORECASE,
 )
 
@@ -32,7 +32,37 @@ _SUPERLATIVE_SINCE = re.compile(
     r"\b(?:largest|biggest|first|highest|most|lowest|only)\b[^,.;]{0,40}\bsince\b", re.IGNORECASE
 )
 _SINCE_PHRASE = re.compile(r"\bsince\b[^,;]{0,40}$", re.IGNORECASE)
-_TO_DATE = re.compile(r"\b(?:to date|so far|thus far|in total|altogether|overall|cumulative)", re.IGNORECASE)
+_ALREADY = re.compile(
+    r"\b(?:has|have|had)\s+already\s+(?:\w+\s+){0,1}(?:provided|given|disbursed|delivered|transferred|sent|"
+    r"allocated|committed|contributed|paid|spent|extended)\b|\balready\s+(?:provided|given|disbursed|delivered)\b",
+    re.IGNORECASE,
+)
+_PERFECT_TOTAL = re.compile(
+    r"\b(?:has|have)\s+(?:\w+\s+){0,2}?(?:provided|given|extended|disbursed|committed|allocated|pledged)\b"
+    r"[^.;]{0,60}\ba\s+total\s+of\s*$",
+    re.IGNORECASE,
+)
+_TO_DATE = re.compile(
+    r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative)", re.IGNORECASE
+)
+# "taking the total to $200 million", "doubling its co-financing to $600 million": the new level
+_NEW_LEVEL = re.compile(
+    r"\b(?:tak|bring|rais|doubl|tripl|increas|lift|boost|push)\w*\b[^.;]{0,60}\bto\s+"
+    r"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?$",
+    re.IGNORECASE,
+)
+# "had pledged $600 million before this announcement": what was given up to a past point
+_PLUPERFECT = re.compile(
+    r"\bhad\s+(?:already\s+|previously\s+|earlier\s+)?(?:pledged|provided|given|committed|allocated|"
+    r"contributed|disbursed|extended|promised)\b",
+    re.IGNORECASE,
+)
+# "a total of $20 billion that Japan has extended": the perfect after the figure
+_PERFECT_AFTER = re.compile(
+    r"[^.;]{0,40}\b(?:that|which)\s+(?:[\w.-]+\s+){0,3}(?:has|have)\s+(?:\w+\s+)?"
+    r"(?:provided|given|extended|disbursed|committed|allocated|pledged|contributed)\b",
+    re.IGNORECASE,
+)
 
 
 def record_timing(
@@ -61,12 +91,19 @@ def record_timing(
         return False, None, record_date
     if _PART.search(view[max(clause.start, quantity.start - 40) : quantity.start]):
         return False, None, record_date
-    if quantity is not quantities[0] and not estimate:
+    later_total = _PLUPERFECT.search(view[clause.start : quantity.start]) or _NEW_LEVEL.search(
+        view[max(clause.start, quantity.start - 80) : quantity.start]
+    )
+    if quantity is not quantities[0] and not estimate and not later_total:
         return False, None, record_date
     text = view[clause.start : clause.end]
     dates = clause_dates + shared_dates
     ranges = [d for d in dates if d.kind == "range" and d.period]
-    total = any("total" in t.classes for t in clause.triggers)
+    # a total verb ("totals", "has reached"), not the noun of "will contribute a total of" (ruling 2)
+    total = any(
+        "total" in t.classes and not re.search(r"\ba\s+$", view[max(0, t.start - 3) : t.start])
+        for t in clause.triggers
+    )
     if ranges and (estimate or total or lexicon.term_pattern("aggregate").search(text)):
         return True, ranges[0].period, None
     if not _SUPERLATIVE_SINCE.search(text):
@@ -79,7 +116,20 @@ def record_timing(
         if since:
             return True, (min(since, key=lambda d: d.start).value or "", published), None
     scope = view[clause.start : quantity.start]
-    if quantity.kind == "money" and (_TO_DATE.search(scope) or total):
+    after = view[quantity.end : min(clause.end, quantity.end + 40)]
+    running = (
+        _TO_DATE.search(scope)
+        or _TO_DATE.match(after.lstrip(" ,"))  # "$12.1 billion so far"
+        or _ALREADY.search(scope)  # "has already provided more than $8.5 billion" (ruling 1)
+        # "has extended a total of $20 billion"; not "will contribute a total of"
+        or _PERFECT_TOTAL.search(scope)
+        or _PERFECT_AFTER.match(view, quantity.end, clause.end)  # "$20 billion that Japan has extended"
+        or _NEW_LEVEL.search(
+            view[max(clause.start, quantity.start - 80) : quantity.start]
+        )  # "doubling it to $600m"
+        or _PLUPERFECT.search(scope)  # "had pledged $600 million before this announcement"
+    )
+    if quantity.kind == "money" and (running or total):
         if context.published and context.published > INVASION:
             return True, (f"{INVASION:%Y-%m}", published), None
     return False, None, record_date
@@ -104,6 +154,11 @@ def _point_date(
     explicit = [d for d in clause_dates if d.kind != "anaphora"]
     if explicit or clause_dates:  # a date the clause gives beats one it refers to
         chosen = min(explicit or clause_dates, key=lambda d: abs(d.start - anchor))
+        precise = [d for d in explicit + shared_dates if d.value and len(d.value) >= 7]
+        if chosen.value and len(chosen.value) == 4 and precise:
+            # "will provide $6bn in 2026, Zelensky said on 20 December 2025": the year is what the
+            # money is for, the day is when it was announced (ruling 2)
+            chosen = min(precise, key=lambda d: abs(d.start - anchor))
     elif shared_dates:
         chosen = shared_dates[-1]
     else:
