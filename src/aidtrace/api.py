@@ -9,16 +9,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from aidtrace.errors import InvalidRequest
+from aidtrace.ingest.fields import date_problem, text_problem
 from aidtrace.model import Document, DocumentResult, Record
 from aidtrace.pipeline import process, run
 from aidtrace.settings import Settings
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def extract(
@@ -29,9 +27,15 @@ def extract(
     title: str | None = None,
     settings: Settings | None = None,
 ) -> list[Record]:
-    """The records a text asserts; `published` (YYYY-MM-DD) anchors relative dates."""
-    if published is not None and not _DATE.fullmatch(published):
-        raise InvalidRequest(f"published={published!r}: write the date as YYYY-MM-DD")
+    """The records a text asserts; `published` (YYYY-MM-DD) anchors relative dates. Raises
+    InvalidRequest for a date the calendar does not have or a text that is not text, and
+    budget.OverBudget when extraction runs past its time budget (main thread only)."""
+    problem = published is not None and date_problem(published)
+    if problem:
+        raise InvalidRequest(f"published {problem}")
+    problem = text_problem(text, limit=None)
+    if problem:
+        raise InvalidRequest(f"text: {problem}")
     return process(Document(doc_id=doc_id, text=text, title=title, published=published), settings)
 
 

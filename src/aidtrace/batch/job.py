@@ -78,7 +78,10 @@ def run_batch(
     job = _start(inputs, out, settings=settings, manifest=manifest, partition_size=partition_size)
     summary = BatchSummary(out=out)
     todo = _unfinished(
-        partitions.split(list_items(inputs, skip=out), size=partition_size, key=job.key), summary
+        partitions.split(
+            list_items(inputs, skip=out, max_bytes=settings.max_bytes), size=partition_size, key=job.key
+        ),
+        summary,
     )
     with open_engine(
         engine, workers=workers, address=address, settings=settings, manifest=job.manifest

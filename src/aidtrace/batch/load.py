@@ -15,6 +15,8 @@ from pathlib import Path
 
 from aidtrace.batch import partitions
 from aidtrace.batch.partitions import Job
+from aidtrace.errors import DuplicateDocument
+from aidtrace.ingest import failure_for
 from aidtrace.model import Document, Record, RunSummary
 from aidtrace.pipeline import stored_run
 from aidtrace.store import Store, writes
@@ -25,20 +27,34 @@ def load_batch(
 ) -> RunSummary:
     """Store every partition of the finished batch job in `folder`."""
     job = partitions.read_job(folder)
+    sources: dict[str, str] = {}  # doc_id -> the source that gave it
     with stored_run(
         store, "load", extractor=job.extractor, version=job.version, settings=job.settings
     ) as summary:
         for index in range(job.partitions):
-            _load_partition(folder, index, store, job, summary)
+            _load_partition(folder, index, store, job, summary, sources)
             if on_partition:
                 on_partition(summary)
     return summary
 
 
-def _load_partition(folder: Path, index: int, store: Store, job: Job, summary: RunSummary) -> None:
+def _load_partition(
+    folder: Path, index: int, store: Store, job: Job, summary: RunSummary, sources: dict[str, str]
+) -> None:
     run_id, tag = summary.run_id or "", f"{job.extractor} {job.version}"
     for doc, status, records in partitions.read_documents(folder, index):
         summary.documents += 1
+        first = sources.setdefault(doc.doc_id, doc.source or "")
+        if first != (doc.source or ""):
+            err = DuplicateDocument(
+                f"{doc.source}: its doc_id {doc.doc_id!r} is already taken by {first} in this folder; "
+                "give one of them its own doc_id"
+            )
+            failure = failure_for(Path(doc.source or doc.doc_id), err, doc_id=doc.doc_id)
+            summary.failed += 1
+            summary.failures.append(failure)
+            writes.save_failure(store, run_id, failure)
+            continue
         with store.transaction():
             _load_document(store, doc, status, records, summary=summary, tag=tag)
     for failure in partitions.read_failures(folder, index):

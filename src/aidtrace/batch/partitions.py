@@ -96,11 +96,13 @@ def write_partition(folder: Path, output: PartitionOutput) -> None:
     for kind in KINDS:
         write_atomic(part_file(folder, output.index, kind), getattr(output, kind))
     marker = {"fingerprint": output.fingerprint, "counts": output.counts.to_dict(), "seconds": output.seconds}
-    write_atomic(folder / f"{name(output.index)}.done", json.dumps(marker) + "\n")
+    write_atomic(folder / f"{name(output.index)}.done", json.dumps(marker, allow_nan=False) + "\n")
 
 
 def write_job(folder: Path, job: Job) -> None:
-    write_atomic(folder / JOB_FILE, json.dumps(job.to_dict(), indent=1, ensure_ascii=False) + "\n")
+    write_atomic(
+        folder / JOB_FILE, json.dumps(job.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
 def read_job(folder: Path) -> Job:

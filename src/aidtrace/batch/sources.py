@@ -32,6 +32,7 @@ from typing import Any
 
 from aidtrace.errors import ConfigError, UnreadableDocument
 from aidtrace.ingest import MANIFEST_NAME, READERS, parse_document
+from aidtrace.ingest.fields import date_problem, text_problem
 from aidtrace.ingest.html import read_html
 from aidtrace.ingest.text import read_text
 from aidtrace.model import Document
@@ -40,17 +41,19 @@ from aidtrace.settings import Settings
 ARCHIVE_SUFFIXES = (".jsonl", ".jsonl.gz")
 FORMATS: dict[str, Callable[..., Document]] = {"text": read_text, "html": read_html}
 METADATA = ("title", "publisher", "url", "published")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CHUNK = 1 << 20  # bytes read at a time while skipping an over-long line
 _GLOB = re.compile(r"[*?[]")
 _EXAMPLE = '{"doc_id": "a1", "text": "...", "published": "2024-02-22"}'
 
 
 @dataclass(frozen=True, slots=True)
 class FileItem:
-    """A document file, read by the worker with `ingest.read_document`."""
+    """A document file, read by the worker with `ingest.read_document`; `root` is the folder
+    it was found in (its doc_id is its path relative to it), None for a file given itself."""
 
     path: str
     key: str
+    root: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,30 +77,46 @@ class LineItem:
 Item = FileItem | LineItem
 
 
-def list_items(inputs: Iterable[str], *, skip: Path | None = None) -> Iterator[Item]:
+def list_items(
+    inputs: Iterable[str], *, skip: Path | None = None, max_bytes: int = Settings().max_bytes
+) -> Iterator[Item]:
     """Every work item of the inputs, in order: inputs as given, folders and globs sorted.
-    Files under `skip` (the output folder, when it lies inside an input folder) are left out."""
+    Files under `skip` (the output folder, when it lies inside an input folder) are left out;
+    archive lines over `max_bytes` are never held in memory (they fail, see read_archive)."""
     beside: dict[Path, str] = {}
     for given in inputs:
         for path in _expand(given):
+            root = str(path) if path.is_dir() else None
             for found in _walk(path, skip=skip.resolve() if skip else None):
                 if is_archive(found):
-                    yield from read_archive(found)
+                    yield from read_archive(found, max_bytes=max_bytes)
                 else:
-                    yield FileItem(path=str(found), key=_file_key(found, beside))
+                    yield FileItem(path=str(found), key=_file_key(found, beside), root=root)
 
 
 def is_archive(path: Path) -> bool:
     return path.name.lower().endswith(ARCHIVE_SUFFIXES) and path.name != MANIFEST_NAME
 
 
-def read_archive(path: Path) -> Iterator[LineItem]:
-    """The non-blank lines of an archive; a file that cannot be read yields one failing item."""
+def read_archive(path: Path, *, max_bytes: int = Settings().max_bytes) -> Iterator[LineItem]:
+    """The non-blank lines of an archive, decompressed as a stream: a line over `max_bytes`
+    is skipped without being held (a 3 MB .gz may hold a 3 GB line) and yields a failing
+    item; a file that cannot be read yields one failing item from where it stops."""
     number = 0
     try:
         with gzip.open(path) if path.name.lower().endswith(".gz") else path.open("rb") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
+            while line := lines.readline(max_bytes + 1):
+                number += 1
+                if len(line) > max_bytes and not line.endswith(b"\n"):
+                    skipped = len(line) + _skip_line(lines)
+                    yield LineItem(
+                        archive=str(path),
+                        line=number,
+                        raw=b"",
+                        error=f"the line is over {skipped:,} bytes, over the {max_bytes:,}-byte limit; "
+                        "split the document or raise AIDTRACE_MAX_BYTES",
+                    )
+                elif line.strip():
                     yield LineItem(archive=str(path), line=number, raw=line.rstrip(b"\r\n"))
     except (OSError, EOFError, zlib.error) as err:
         reason = getattr(err, "strerror", None) or err
@@ -109,14 +128,24 @@ def read_archive(path: Path) -> Iterator[LineItem]:
         )
 
 
+def _skip_line(lines: Any) -> int:
+    """Read past the rest of a line in chunks; the bytes skipped."""
+    skipped = 0
+    while chunk := lines.readline(_CHUNK):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
 def read_line(item: LineItem, *, settings: Settings) -> Document:
     """The Document one archive line holds, read as a file of its format would be."""
     row = _parse_line(item, settings)
     fmt = row.get("format") or "text"
-    reader = FORMATS.get(fmt)
+    reader = FORMATS.get(fmt) if isinstance(fmt, str) else None
     if reader is None:
         raise UnreadableDocument(f"{item.source}: 'format' is {fmt!r}; use one of: {', '.join(FORMATS)}")
-    meta = {name: str(row[name]) for name in ("doc_id", *METADATA) if row.get(name) is not None}
+    meta = {name: row[name] for name in ("doc_id", *METADATA) if row.get(name) is not None}
     doc = parse_document(row["text"].encode("utf-8"), Path(item.source), meta, reader=reader)
     return replace(doc, source=item.source)  # "archive.jsonl:12" as given, not as Path spells it
 
@@ -132,7 +161,7 @@ def _parse_line(item: LineItem, settings: Settings) -> dict[str, Any]:
         )
     try:
         row = json.loads(item.raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # JSON, UTF-8, or nesting beyond the stack
         raise UnreadableDocument(
             f"{where}: not a JSON object ({err}); each line of an archive is one document such as {_EXAMPLE}"
         ) from None
@@ -140,11 +169,20 @@ def _parse_line(item: LineItem, settings: Settings) -> dict[str, Any]:
         raise UnreadableDocument(f"{where}: not a JSON object; each line is one document such as {_EXAMPLE}")
     if row.get("doc_id") in (None, ""):
         raise UnreadableDocument(f"{where}: the document has no 'doc_id'; give every line one")
+    if isinstance(row["doc_id"], int) and not isinstance(row["doc_id"], bool):
+        row["doc_id"] = str(row["doc_id"])  # {"doc_id": 17} names document "17"
     if not isinstance(row.get("text"), str) or not row["text"].strip():
         raise UnreadableDocument(f"{where}: the document has no 'text' (a non-empty string)")
-    published = row.get("published")
-    if published is not None and not (isinstance(published, str) and _DATE.fullmatch(published)):
-        raise UnreadableDocument(f"{where}: 'published' is {published!r}; write it as YYYY-MM-DD")
+    problem = text_problem(row["text"], limit=None, nul=True)  # NUL: the reader names it binary
+    if problem:
+        raise UnreadableDocument(f"{where}: the 'text' {problem}")
+    for name in ("doc_id", *METADATA, "format"):
+        value = row.get(name)
+        problem = None if value is None else text_problem(value)
+        if problem is None and name == "published" and value is not None:
+            problem = date_problem(value)
+        if problem:
+            raise UnreadableDocument(f"{where}: '{name}' {problem}")
     return row
 
 

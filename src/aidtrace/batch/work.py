@@ -1,10 +1,12 @@
 """The work of one partition, run inside a worker (a local process or a Ray task).
 In: a Partition of items, the settings. Out: PartitionOutput, its three JSON Lines files as text.
 
-Files go through `pipeline.run`, the function `aidtrace extract` runs; archive lines are
-read by `sources.read_line` and extracted by the same `pipeline.process`, with the same
-batch boundary: a document that fails becomes a Failure and the partition goes on. The
-worker returns finished text, so serialization runs in parallel and the driver only writes.
+Files go through `pipeline.extract_files`, as `aidtrace extract` reads them; archive lines
+are read by `sources.read_line` and extracted by the same `pipeline.extract_document`, with
+the same per-document boundary and time budget: a document (or line) that fails becomes a
+Failure and the partition goes on; even a result that cannot be written out (a bug) is a
+failure of its document, so a partition always finishes. The worker returns finished text,
+so serialization runs in parallel and the driver only writes.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from aidtrace.batch.sources import FileItem, Item, LineItem, read_line
-from aidtrace.errors import InputError
-from aidtrace.ingest import failure_for
+from aidtrace.ingest import Manifest
 from aidtrace.model import Document, DocumentResult
-from aidtrace.pipeline import process, run
+from aidtrace.pipeline import extract_document, extract_files, fault
 from aidtrace.settings import Settings
 
 
@@ -73,13 +74,13 @@ def process_partition(partition: Partition, settings: Settings, manifest: str | 
     documents, records, failures = [], [], []
     counts = Counts()
     for result in results(partition.items, settings=settings, manifest=manifest):
+        result, lines = _lines_of(result, settings)
         counts += Counts(documents=1, records=len(result.records), failed=int(result.failure is not None))
         if result.doc is not None:
             counts += Counts(words=len(result.doc.text.split()))
-            documents.append(_document_line(result.doc, result))
-        records += [_json(record.to_dict()) for record in result.records]
-        if result.failure is not None:
-            failures.append(_json(result.failure.to_dict()))
+        documents += lines[0]
+        records += lines[1]
+        failures += lines[2]
     return PartitionOutput(
         index=partition.index,
         fingerprint=partition.fingerprint,
@@ -92,27 +93,38 @@ def process_partition(partition: Partition, settings: Settings, manifest: str | 
 
 
 def results(items: Sequence[Item], *, settings: Settings, manifest: str | None) -> Iterator[DocumentResult]:
-    """Each item's result, in order: files through `pipeline.run`, archive lines alike."""
-    files = [Path(item.path) for item in items if isinstance(item, FileItem)]
-    from_files = run(files, manifest=Path(manifest) if manifest else None, settings=settings)
+    """Each item's result, in order: files through `pipeline.extract_files`, archive lines alike."""
+    files = [
+        (Path(item.path), Path(item.root) if item.root else None)
+        for item in items
+        if isinstance(item, FileItem)
+    ]
+    metadata = Manifest(Path(manifest) if manifest else None)
+    from_files = extract_files(files, manifest=metadata, settings=settings)
     for item in items:
         yield next(from_files) if isinstance(item, FileItem) else line_result(item, settings)
 
 
 def line_result(item: LineItem, settings: Settings) -> DocumentResult:
-    """An archive line's records or failure, with the batch boundary of `pipeline.run`."""
+    """An archive line's records or failure, with the per-document boundary of the pipeline."""
     source = Path(item.source)
     try:
         doc = read_line(item, settings=settings)
-    except InputError as err:
-        return DocumentResult(source=item.source, failure=failure_for(source, err))
+    except Exception as err:  # noqa: BLE001 - the per-document boundary: record the failure, go on
+        return DocumentResult(source=item.source, failure=fault(source, err, settings))
+    return extract_document(doc, source, settings)
+
+
+def _lines_of(result: DocumentResult, settings: Settings) -> tuple[DocumentResult, tuple[list[str], ...]]:
+    """The JSON lines of one result; one that cannot be written becomes its failure."""
     try:
-        found = process(doc, settings)
-    except Exception as err:  # noqa: BLE001 - the batch boundary: record the failure, go on
-        return DocumentResult(
-            source=item.source, doc=doc, failure=failure_for(source, err, doc_id=doc.doc_id)
-        )
-    return DocumentResult(source=item.source, doc=doc, records=tuple(found))
+        documents = [_document_line(result.doc, result)] if result.doc is not None else []
+        records = [_json(record.to_dict()) for record in result.records]
+        failures = [_json(result.failure.to_dict())] if result.failure is not None else []
+    except Exception as err:  # noqa: BLE001 - the per-document boundary: record the failure, go on
+        failure = fault(Path(result.source), err, settings)
+        return DocumentResult(source=result.source, failure=failure), ([], [], [_json(failure.to_dict())])
+    return result, (documents, records, failures)
 
 
 def _document_line(doc: Document, result: DocumentResult) -> str:
@@ -121,7 +133,9 @@ def _document_line(doc: Document, result: DocumentResult) -> str:
 
 
 def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False)
+    line = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    line.encode("utf-8")  # a lone surrogate fails here, in the worker, not in the driver's write
+    return line
 
 
 def _lines(lines: list[str]) -> str:

@@ -13,7 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aidtrace.errors import AidtraceError, UnreadableDocument
+from aidtrace.errors import AidtraceError, InvalidMetadata, UnreadableDocument
+from aidtrace.ingest.fields import date_problem, text_problem
 from aidtrace.ingest.html import read_html
 from aidtrace.ingest.manifest import MANIFEST_NAME, Manifest, read_manifest
 from aidtrace.ingest.pdf import read_pdf
@@ -27,11 +28,16 @@ __all__ = [
     "MANIFEST_NAME",
     "READERS",
     "Manifest",
+    "check_metadata",
+    "default_id",
     "find_files",
     "parse_document",
     "read_document",
     "read_manifest",
 ]
+
+
+ID_SEPARATOR = "--"  # between folders of a path-derived doc_id: "2024-03-01--index"
 
 
 def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:
@@ -49,10 +55,24 @@ def find_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:
             yield path, None
 
 
-def read_document(path: Path, *, manifest: Manifest, settings: Settings) -> Document:
-    """Read one file into a Document, or raise UnreadableDocument saying why."""
+def read_document(
+    path: Path, *, manifest: Manifest, settings: Settings, root: Path | None = None
+) -> Document:
+    """Read one file into a Document, or raise an InputError saying why. Its doc_id is the
+    manifest's, else `default_id` (the path relative to `root`, the folder walked)."""
     reader_for(path)  # an unsupported type fails before the file is read
-    return parse_document(read_bytes(path, max_bytes=settings.max_bytes), path, manifest.lookup(path))
+    meta = manifest.lookup(path)
+    meta.setdefault("doc_id", default_id(path, root))
+    return parse_document(read_bytes(path, max_bytes=settings.max_bytes), path, meta)
+
+
+def default_id(path: Path, root: Path | None) -> str:
+    """The stem of a file named on its own; for a file found in a folder, its path relative
+    to that folder without the extension, folders joined by ID_SEPARATOR, so that two days'
+    `index.html` stay two documents ("2024-03-01--index", "2024-03-02--index")."""
+    if root is None or not path.is_relative_to(root):
+        return path.stem
+    return ID_SEPARATOR.join(path.relative_to(root).with_suffix("").parts)
 
 
 def reader_for(path: Path) -> Callable[..., Document]:
@@ -71,10 +91,19 @@ def parse_document(
     """A Document from a file's bytes (read from disk, uploaded, or a line of an archive,
     whose `reader` is named by the line, not by `path`) and its metadata."""
     reader = reader or reader_for(path)
+    check_metadata(meta, where=str(path))
     doc_id = meta.get("doc_id") or path.stem
     doc = reader(data, path=path, doc_id=str(doc_id))
     if not doc.text.strip():
         raise UnreadableDocument(f"{path}: no text found in the document; check that it is not empty")
+    problem = text_problem(doc.text, limit=None)
+    if problem:
+        raise UnreadableDocument(f"{path}: the text {problem}; re-save the document as UTF-8 text")
+    if doc.published and date_problem(doc.published):
+        doc = replace(doc, published=None)  # a page's own impossible date is no date
+    for name in ("title", "publisher", "url"):  # a page's own metadata that is not text is none
+        if getattr(doc, name) is not None and text_problem(getattr(doc, name)):
+            doc = replace(doc, **{name: None})  # type: ignore[arg-type]
     return replace(
         doc,
         title=meta.get("title") or doc.title,
@@ -83,6 +112,19 @@ def parse_document(
         published=meta.get("published") or doc.published,
         source=str(path),
     )
+
+
+def check_metadata(meta: dict[str, Any], *, where: str) -> None:
+    """Raise InvalidMetadata naming the document and field for a value that is not text or,
+    for `published`, not a calendar day."""
+    for key, value in meta.items():
+        if value is None:
+            continue
+        problem = text_problem(value)
+        if problem is None and key == "published":
+            problem = date_problem(value)
+        if problem is not None:
+            raise InvalidMetadata(f"{where}: '{key}' {problem}")
 
 
 def failure_for(path: Path, err: Exception, *, doc_id: str | None = None) -> Failure:
@@ -94,4 +136,10 @@ def failure_for(path: Path, err: Exception, *, doc_id: str | None = None) -> Fai
             f"{path}: internal error ({type(err).__name__}: {err}); this is a bug in aidtrace, "
             "please report it with this document"
         )
-    return Failure(source=str(path), doc_id=doc_id, error=type(err).__name__, message=message)
+    return Failure(source=_text(str(path)), doc_id=doc_id, error=type(err).__name__, message=_text(message))
+
+
+def _text(value: str) -> str:
+    """A path or message made storable: undecodable bytes of a file name (lone surrogates)
+    shown as escapes."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -2,8 +2,10 @@
 
 SQL in this package is written once with `?` placeholders; for PostgreSQL they become `%s`.
 Every write happens inside `transaction()`: SQLite takes the write lock at BEGIN
-(IMMEDIATE), so a second writer waits instead of failing half-way; PostgreSQL uses a
-normal transaction. A database whose schema is newer than this code is refused.
+(IMMEDIATE), so a second writer waits (up to BUSY_SECONDS) instead of failing half-way;
+PostgreSQL uses a normal transaction. Migrations, including the first creation of the
+schema, hold a lock so that processes starting at once on a new database do not race. A
+database whose schema is newer than this code is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +25,8 @@ from aidtrace.errors import ConfigError, StoreError
 
 Row = dict[str, Any]
 _MIGRATION = re.compile(r"(\d{4})_(\w+)\.sql")
+MIGRATION_LOCK = 0x41494454  # "AIDT": the PostgreSQL advisory lock key held while migrating
+BUSY_SECONDS = 30  # how long a SQLite connection waits for another process's write lock
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -86,13 +91,13 @@ class Store:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_SECONDS, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            _set_wal(conn)
+            conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: a killed process loses no commit
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the SQLite database {path}: {err}") from None
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: a killed process loses no commit
         return conn
 
     @staticmethod
@@ -195,29 +200,36 @@ class Store:
         return int(self.scalar("SELECT MAX(version) FROM schema_migrations") or 0)
 
     def migrate(self) -> None:
-        """Apply pending migrations, each in one transaction with its record."""
+        """Apply pending migrations. Safe when several processes start on one new database at
+        once: the check and every migration run in one transaction that holds the migration
+        lock (SQLite: the write lock of BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so
+        the second process waits, then finds the schema current."""
+        if self._has_table("schema_migrations") and self.schema_version() == SCHEMA_VERSION:
+            return  # the common case: no lock taken
         with self.transaction():
+            if self.dialect == "postgresql":
+                self.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
             if not self._has_table("schema_migrations"):
                 self.execute(
                     "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
                 )
-        current = self.schema_version()
-        if current > SCHEMA_VERSION:
-            raise StoreError(
-                f"the database {_redact(self.url)} has schema version {current}, newer than this aidtrace "
-                f"(version {SCHEMA_VERSION}); upgrade aidtrace or use another database"
-            )
-        for version, name, sql in _migrations():
-            if version <= current:
-                continue
-            with self.transaction():
+            current = self.schema_version()
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the database {_redact(self.url)} has schema version {current}, newer than this aidtrace "
+                    f"(version {SCHEMA_VERSION}); upgrade aidtrace or use another database"
+                )
+            for version, name, sql in _migrations():
+                if version <= current:
+                    continue
                 for statement in _statements(sql):
                     self.execute(statement)
                 self.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, _now()),
                 )
-            self._versioned = None  # a migration may have added the data_version table
+                self._versioned = None  # a migration may have added the data_version table
+        self._versioned = None
 
     def _has_table(self, name: str) -> bool:
         if self.dialect == "postgresql":
@@ -228,6 +240,21 @@ class Store:
 
     def now(self) -> str:
         return _now()
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. Two processes creating one new file at once can both need the lock
+    that switching takes, and SQLite then answers "locked" at once instead of waiting for
+    the busy timeout; so wait and retry here."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _statements(sql: str) -> list[str]:

@@ -1,5 +1,12 @@
 """Writes to the store: runs, documents, records, failures, measures. All SQL for writing
 lives here; every function runs inside the caller's transaction or opens its own.
+
+Validation at the door: a figure that cannot be an amount (not finite, over 10^15; see
+money.plausible_amounts) is stored as unknown, whatever produced the record (the pipeline,
+a batch partition), so reconciliation and JSON output never meet Infinity or NaN. A
+document whose text changes loses its old records in the same transaction, so a process
+killed before its new records are written never leaves records pointing at offsets of the
+old text.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from typing import Any
 
 from aidtrace.errors import InvalidRequest
 from aidtrace.model import Document, Failure, Record
-from aidtrace.money import convert, date_for_rate
+from aidtrace.money import convert, date_for_rate, plausible_amounts
 from aidtrace.review import apply_changes
 from aidtrace.store.db import Row, Store
 
@@ -63,7 +70,14 @@ def start_run(
     with store.transaction():
         store.execute(
             "INSERT INTO runs (run_id, started_at, command, extractor, version, settings) VALUES (?, ?, ?, ?, ?, ?)",
-            (run_id, store.now(), command, extractor, version, json.dumps(settings, sort_keys=True)),
+            (
+                run_id,
+                store.now(),
+                command,
+                extractor,
+                version,
+                json.dumps(settings, sort_keys=True, allow_nan=False),
+            ),
         )
 
 
@@ -90,8 +104,14 @@ def is_current(store: Store, doc: Document, *, digest: str, extractor: str) -> b
 
 
 def save_document(store: Store, doc: Document, *, digest: str, run_id: str) -> None:
-    """Store the text as read before any processing (status 'stored')."""
+    """Store the text as read before any processing (status 'stored'); records of a different
+    earlier text go in the same transaction (see the module docstring)."""
     with store.transaction():
+        store.execute(
+            """DELETE FROM records WHERE doc_id = ? AND EXISTS (
+                   SELECT 1 FROM documents WHERE doc_id = ? AND content_hash <> ?)""",
+            (doc.doc_id, doc.doc_id, digest),
+        )
         store.execute(
             """INSERT INTO documents (doc_id, content_hash, text, title, publisher, url, published, source,
                    format, status, extractor, run_id, updated_at)
@@ -225,6 +245,7 @@ def record_row(
 ) -> tuple[Any, ...]:
     """The records row of an extracted record, with its review (if any) applied. The row id
     stays that of the extracted record, so a correction does not change it."""
+    extracted = plausible_amounts(extracted)
     record, status = extracted, None
     if review:
         try:
@@ -232,7 +253,10 @@ def record_row(
             status = review["status"]
         except InvalidRequest:
             pass  # the extractor now says something the correction no longer fits: back to the queue
-    original = json.dumps(extracted.to_dict(), sort_keys=True) if record != extracted else None
+    record = plausible_amounts(record)
+    original = (
+        json.dumps(extracted.to_dict(), sort_keys=True, allow_nan=False) if record != extracted else None
+    )
     return (
         *_values(record, record_id(extracted, position), position, published, run_id),
         key,
@@ -268,7 +292,7 @@ def _values(
         record.period[0] if record.period else None,
         record.period[1] if record.period else None,
         record.channel,
-        json.dumps(list(record.items)),
+        json.dumps(list(record.items), allow_nan=False),
         record.gdp_share,
         record.evidence.start,
         record.evidence.end,
@@ -324,7 +348,8 @@ def replace_measures(
     failures: Sequence[Failure] = (),
 ) -> None:
     """Replace every measure, its links to records and its conflicts, in one transaction;
-    records reconciliation could not place are kept as failures of a run 'reconcile-...'."""
+    records reconciliation could not place are kept as failures of a run 'reconcile-...'.
+    Links to records an ingest replaced meanwhile are left out (see below)."""
     with store.transaction():
         if failures:
             run_id = "reconcile-" + store.now()
@@ -337,7 +362,16 @@ def replace_measures(
             f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}) VALUES ({', '.join('?' * len(MEASURE_COLUMNS))})",
             [tuple(m[c] for c in MEASURE_COLUMNS) for m in measures],
         )
-        store.executemany("INSERT INTO measure_records (measure_id, record_id) VALUES (?, ?)", list(links))
+        if store.dialect == "postgresql":
+            # records cannot change under us until commit (an ingest's replace waits)
+            store.execute("LOCK TABLE records IN SHARE MODE")
+        # a record replaced by an ingest since reconciliation read it is no longer there: its
+        # link is dropped (the next reconciliation places the new one), not a foreign-key error
+        store.executemany(
+            """INSERT INTO measure_records (measure_id, record_id)
+               SELECT ?, ? WHERE EXISTS (SELECT 1 FROM records WHERE record_id = ?)""",
+            [(measure_id, record_id, record_id) for measure_id, record_id in links],
+        )
         store.executemany(
             "INSERT INTO conflicts (conflict_id, measure_id, field, details) VALUES (?, ?, ?, ?)",
             list(conflicts),

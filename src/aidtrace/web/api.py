@@ -25,6 +25,7 @@ from aidtrace.counting import STATUSES
 from aidtrace.errors import InvalidRequest
 from aidtrace.exports import FORMATS, WHAT, export
 from aidtrace.ingest import READERS
+from aidtrace.ingest.fields import date_problem
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, DocumentResult, RunSummary
 from aidtrace.queries import GROUPS, REVIEW_FILTERS, SORTS
 from aidtrace.store import Store
@@ -294,7 +295,16 @@ def store_upload(
         value = meta.get(field)
         if value and not pattern.fullmatch(value):
             raise InvalidRequest(f"{field} {value!r} is not valid: {HINTS[field]}")
-    return pipeline.ingest_bytes(data, name, store, meta={k: v for k, v in meta.items() if v})
+    problem = meta.get("published") and date_problem(meta["published"])
+    if problem:
+        raise InvalidRequest(f"published {problem}")
+    return pipeline.ingest_bytes(
+        data,
+        name,
+        store,
+        meta={k: v for k, v in meta.items() if v},
+        extract=request.app.state.extract,  # in a worker process: see web/app.py Extractor
+    )
 
 
 URL = re.compile(r"https?://\S{1,2000}")
