@@ -62,7 +62,7 @@ def test_quality_does_not_fall_below_floors(shared, tmp_path, name):
     else:
         corpus, manifest = HERE / name, HERE / name / "manifest.jsonl"
     report = score(shared, corpus, manifest, tmp_path)
-    print(breakdown(name, report))  # shown with -s, and on failure: where a regression happened
+    print(breakdown(name, report))  # noqa: T201 (shown with -s; the failures carry it too)
     floors = FLOORS[name]
     got = {
         "records_f1": report["records"]["f1"],

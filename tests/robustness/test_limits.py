@@ -122,10 +122,10 @@ def test_a_run_of_digits_ends_at_the_time_budget(tmp_path: Path):
     assert result.failure is None or result.failure.error == "OverBudget"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 12: the extractor is quadratic on long digit runs (lead)")
 def test_the_extractor_is_linear_on_long_digit_runs():
     import aidtrace
 
     start = time.perf_counter()
-    aidtrace.extract("Japan pledged $" + "1" * 8_000 + " to Ukraine.")
-    assert time.perf_counter() - start < 0.5  # 8 KB took 4.5 s, 16 KB 8 s and more
+    for run in ("1" * 8_000, "." * 8_000):
+        aidtrace.extract("Japan pledged $" + run + " to Ukraine.")
+    assert time.perf_counter() - start < 2.0  # 8 KB of digits took 4.5 s before, 16 KB 8 s and more

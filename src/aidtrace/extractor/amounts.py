@@ -78,7 +78,8 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
             rf"(?P<unit>(?i:{counted}))\b"
         ),
         "gdp": re.compile(
-            rf"(?P<num>{_NUM})\s?(?:%|percent|per\s+cent)\s+of\s+(?:its\s+|their\s+|the\s+country's\s+|"
+            # the lookbehind starts a number only at its first digit: linear on long digit runs
+            rf"(?<![\d.,])(?P<num>{_NUM})\s?(?:%|percent|per\s+cent)\s+of\s+(?:its\s+|their\s+|the\s+country's\s+|"
             rf"the\s+)?(?:annual\s+)?(?:\d{{4}}\s+)?(?:GDP|gross\s+domestic\s+product|national\s+income|GNI)",
             re.IGNORECASE,
         ),

@@ -341,7 +341,7 @@ def _clause_records(
     quantities: list[AmountMention | None] = [*money] if money else [*counts] if counts else [None]
     records = []
     pairs = _pair(donors, quantities, clause_actors)
-    parts = wholes(view, [a for a in amounts if a.kind == "money"])
+    parts = _sentence_wholes(view, amounts)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     gdp_share = gdp_share_of(view, clause, lexicon)
     for donor, quantity in pairs:
@@ -396,6 +396,19 @@ def _clause_records(
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+_WHOLES: dict[int, tuple[list[AmountMention], dict[int, AmountMention]]] = {}
+
+
+def _sentence_wholes(view: str, amounts: list[AmountMention]) -> dict[int, AmountMention]:
+    """`wholes` once per sentence, however many clauses ask (kept for the last sentence only)."""
+    cached = _WHOLES.get(id(amounts))
+    if cached is None or cached[0] is not amounts:
+        _WHOLES.clear()
+        cached = (amounts, wholes(view, [a for a in amounts if a.kind == "money"]))
+        _WHOLES[id(amounts)] = cached
+    return cached[1]
 
 
 def _targets_of(

@@ -28,7 +28,8 @@ _LINK = re.compile(r"\[([^\]\n]{1,300})\]\(([^)\s]{0,500})\)")
 _FOOTNOTE = re.compile(r"\[\d{1,3}\]|\[(?:citation needed|note \d+)\]")
 _ESCAPE = re.compile(r"\\(?=[$%&*_#\[\]().!-])")
 _EMPHASIS = re.compile(r"(?<!\w)(\*{1,2}|_{1,2})(?=\S)|(?<=\S)(\*{1,2}|_{1,2})(?!\w)")
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9\u00C0-\u024F])|\n")
+# possessive and anchored at the first mark of a run: linear on long runs of dots
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"')\]]*+(?=\s+[\"'(\[]?[A-Z0-9\u00C0-\u024F])|\n")
 # tokens before a period that do not end a sentence
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st sen rep gov gen lt col maj capt cmdr adm sgt jr sr no nos vol pp "
