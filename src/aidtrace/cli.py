@@ -587,18 +587,22 @@ def serve(host: str, port: int, token_file: Path | None, workers: int, db: str |
     import uvicorn
 
     from aidtrace.web import WebConfig, create_app
+    from aidtrace.web.app import exposure_warning
 
     if token_file is not None:
-        token = token_file.read_text(encoding="utf-8").strip()
-        if not token:
+        if not token_file.read_text(encoding="utf-8").strip():
             raise ConfigError(f"{token_file} is empty; write the token in it, or leave --token-file out")
-        os.environ["AIDTRACE_TOKEN"] = token
+        # the path, not the token, goes to the workers: no secret in any process's environment
+        os.environ["AIDTRACE_TOKEN_FILE"] = str(token_file.resolve())
     if db:
         os.environ["AIDTRACE_DB"] = db
     # one signing secret for every worker, so a session works whichever process answers
     if not os.environ.get("AIDTRACE_SECRET"):
         os.environ["AIDTRACE_SECRET"] = secrets.token_urlsafe(32)
     config = WebConfig.from_env()  # a bad setting fails here, before anything listens
+    warning = exposure_warning(host, token=config.token)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     writes = "writes need the token" if config.token else "read-only (no token configured)"
     click.echo(f"aidtrace serving on http://{host}:{port}/ ({writes}); Ctrl+C stops", err=True)
     if workers == 1:

@@ -140,7 +140,7 @@ def flatten(row: Row) -> Row:
         elif key == "period":
             flat["period_start"], flat["period_end"] = value if value else (None, None)
         elif isinstance(value, list | dict):
-            flat[key] = json.dumps(value, ensure_ascii=False)
+            flat[key] = json.dumps(value, ensure_ascii=False, allow_nan=False)
         else:
             flat[key] = value
     return flat
@@ -153,11 +153,11 @@ def _columns(rows: list[Row]) -> list[str]:
 def _write_jsonl(rows: list[Row], path: Path) -> None:
     with path.open("w", encoding="utf-8") as out:
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _write_json(rows: list[Row], path: Path) -> None:
-    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
 
 def _write_csv(rows: list[Row], path: Path) -> None:

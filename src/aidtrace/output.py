@@ -85,10 +85,12 @@ class RecordWriter:
                 self._csv.writerow(flat_row(record))
             elif self.fmt == "json":
                 self.out.write(
-                    ("," if self.count else "") + "\n  " + json.dumps(record.to_dict(), ensure_ascii=False)
+                    ("," if self.count else "")
+                    + "\n  "
+                    + json.dumps(record.to_dict(), ensure_ascii=False, allow_nan=False)
                 )
             else:
-                self.out.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+                self.out.write(json.dumps(record.to_dict(), ensure_ascii=False, allow_nan=False) + "\n")
             self.count += 1
 
     def close(self) -> None:
@@ -146,7 +148,7 @@ def render_rows(
 ) -> str:
     """Rows of a query as a table, JSON or CSV; `columns` picks and orders table/CSV columns."""
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1, default=str)
+        return json.dumps(rows, ensure_ascii=False, indent=1, default=str, allow_nan=False)
     columns = columns or list(dict.fromkeys(key for row in rows for key in row))
     if fmt == "csv":
         buffer = io.StringIO()

@@ -56,7 +56,7 @@ def test_serve_answers_and_takes_the_token_from_a_file(tmp_path: Path):
 
 
 def test_a_short_token_is_refused_before_listening(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    for name in ("AIDTRACE_TOKEN", "AIDTRACE_SECRET", "AIDTRACE_DB"):
+    for name in ("AIDTRACE_TOKEN", "AIDTRACE_TOKEN_FILE", "AIDTRACE_SECRET", "AIDTRACE_DB"):
         monkeypatch.setenv(name, "")  # serve sets them; monkeypatch puts them back afterwards
     token = tmp_path / "token"
     token.write_text("short", encoding="utf-8")
@@ -65,3 +65,25 @@ def test_a_short_token_is_refused_before_listening(tmp_path: Path, monkeypatch: 
     )
     assert result.exit_code == 1
     assert "shorter than 16 characters" in result.stderr
+
+
+def test_the_token_reaches_the_server_as_a_file_path_and_an_open_server_is_warned_about(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import uvicorn
+
+    for name in ("AIDTRACE_TOKEN", "AIDTRACE_TOKEN_FILE", "AIDTRACE_SECRET", "AIDTRACE_DB"):
+        monkeypatch.setenv(name, "")
+    seen: dict[str, str] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(os.environ))
+    token = tmp_path / "token"
+    token.write_text("a-long-enough-token-0123456789\n", encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    result = CliRunner().invoke(main, ["serve", "--token-file", str(token), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert seen["AIDTRACE_TOKEN_FILE"] == str(token.resolve())
+    assert "a-long-enough-token-0123456789" not in seen.values()  # no process inherits the secret
+    monkeypatch.setenv("AIDTRACE_TOKEN_FILE", "")
+    open_server = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--db", db])
+    assert open_server.exit_code == 0, open_server.output
+    assert "warning: serving on 0.0.0.0 without a write token" in open_server.stderr

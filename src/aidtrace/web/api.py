@@ -74,7 +74,7 @@ class Json(JSONResponse):
     encoder FastAPI would run on a returned dict (a third of a request's time) is skipped."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 router = APIRouter(prefix="/api", default_response_class=Json)
