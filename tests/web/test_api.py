@@ -350,3 +350,18 @@ def test_review_errors(client: TestClient):
     assert_error(review(client, rid, action="approve"), 422, "invalid_request")
     assert_error(review(client, "r-none", action="accept"), 404, "not_found")
     assert client.get(f"/api/records/{rid}").json()["review_status"] is None  # nothing half-applied
+
+
+def test_readers_see_file_names_not_the_folders_of_the_ingesting_machine(
+    client: TestClient, example_db: Path
+):
+    from aidtrace.store import open_store
+
+    with open_store(f"sqlite:///{example_db}") as store:
+        source = str(store.scalar("SELECT source FROM documents WHERE source IS NOT NULL LIMIT 1"))
+        doc_id = str(store.scalar("SELECT doc_id FROM documents WHERE source = ?", (source,)))
+    assert "/" in source  # stored as ingested, for the operator
+    shown = client.get(f"/api/documents/{doc_id}").json()
+    assert shown["source"] == Path(source).name
+    failures = json.dumps(client.get("/api/failures").json())
+    assert str(Path(source).parent) not in failures

@@ -231,7 +231,7 @@ def list_documents(
 
 @router.get("/documents/{doc_id}", tags=["documents"], summary="One document: its text and records")
 def get_document(store: StoreDep, doc_id: str) -> Json:
-    return Json(queries.document(store, doc_id))
+    return Json(without_local_paths(queries.document(store, doc_id)))
 
 
 @router.post(
@@ -376,7 +376,20 @@ def list_reviews(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> Jso
 
 @router.get("/failures", tags=["documents"], summary="Documents that could not be read or processed")
 def list_failures(store: StoreDep, run: str | None = None) -> Json:
-    return Json({"items": queries.failures(store, run_id=run)})
+    return Json({"items": [without_local_paths(row) for row in queries.failures(store, run_id=run)]})
+
+
+def without_local_paths(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for readers of the server: the file a document or failure came from by its name,
+    never by the folders of the machine that ingested it (in `source` and in messages)."""
+    source = row.get("source")
+    if not source or ("/" not in str(source) and "\\" not in str(source)):
+        return row
+    name = str(source).replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = {**row, "source": name}
+    if isinstance(row.get("message"), str):
+        cleaned["message"] = row["message"].replace(str(source), name)
+    return cleaned
 
 
 @router.get("/health", tags=["service"], summary="Liveness, schema version and whether measures are current")
