@@ -317,3 +317,22 @@ def test_a_running_total_now_worth_and_a_package_subject_that_only_names_the_who
 )
 def test_sanction_rounds_told_by_headline_content_or_count(text, expected):
     assert records(text) == expected
+
+
+def test_coordinated_givers_co_subjects_of_a_signing_and_frozen_assets_as_an_adjective():
+    assert records("Ukraine received $500 million from Canada and $300 million from Norway.") == [
+        ("aid", "CAN", "UKR", 500e6, "USD"),
+        ("aid", "NOR", "UKR", 300e6, "USD"),
+    ]
+    assert records(
+        "Spain, Ukraine Sign Ten-Year Security Agreement on NATO Sidelines\n\nMadrid said so."
+    ) == [("agreement", "ESP", "UKR", None, None)]
+    assert "sanction" not in [
+        r[0]
+        for r in records(
+            "Italy Turns Frozen Russian Assets into a €2 Billion Loan for Ukraine\n\nRome acted."
+        )
+    ]
+    assert records("Italy handed over two autotransformers to Ukraine on Monday.") == [
+        ("aid", "ITA", "UKR", 2, "items")
+    ]

@@ -101,6 +101,12 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         r"\b(?:the|a|an|its|their|on|of|in|from|with)\s+$", before
     ):
         return False
+    if re.search(r"(?:ed|en)$", trigger.word) and re.match(
+        r"\s+(?:Russian\s+|Belarusian\s+|sovereign\s+|state\s+|central\s+bank\s+)*assets\b",
+        view[trigger.end : trigger.end + 50],
+        re.IGNORECASE,
+    ):
+        return False  # "Frozen Russian Assets": an adjective, not an act
     if (
         not re.search(r"(?:ed|en|ing)$", trigger.word)
         and trigger.word not in ("pledge", "pledges", "promise", "promises")

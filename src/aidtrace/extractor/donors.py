@@ -77,17 +77,32 @@ def find_donors(
     before = [a for a in clause_actors if a.start < trigger.start]
     after = [a for a in clause_actors if a.start >= trigger.end]
     # "agreements that Ukraine has concluded with the U.S., the UK, Germany": Ukraine acts
-    if record_type == "agreement" and before and before[-1].code == "UKR":
+    # "Japan, Ukraine Sign ... Agreement": a partner named as co-subject is the donor; a compound
+    # ("the Japan-Ukraine agreement ... that Ukraine has concluded with the U.S.") is not
+    others = [
+        a
+        for a in before[:-1]
+        if a.code not in NON_DONORS
+        and a.kind != "adjective"
+        and _is_subject(view, a, clause.start, record_type)
+    ]
+    if record_type == "agreement" and before and before[-1].code == "UKR" and not others:
         listed = _codes([a for a in after if a.code not in NON_DONORS and a.kind != "adjective"])
         if listed:
             return listed
     if record_type == "aid" and "receive" in trigger.classes:
-        # "Ukraine received $1.3 billion from the United States": the giver follows "from"
-        return _codes(
-            [a for a in after if a.kind != "channel" and _FROM.search(view[max(0, a.start - 40) : a.start])][
-                :1
-            ]
-        )
+        # "Ukraine received $1.3 billion from the United States": the giver follows "from";
+        # "from Japan and Norway": the givers coordinated with one that follows "from"
+        givers: list[ActorMention] = []
+        for actor in after:
+            if actor.kind == "channel":
+                continue
+            coordinated = givers and re.fullmatch(
+                r",?\s*(?:and\s+)?(?:the\s+)?", view[givers[-1].end : actor.start]
+            )
+            if coordinated or _FROM.search(view[max(0, actor.start - 40) : actor.start]):
+                givers.append(actor)
+        return _codes(givers)
     if not before and re.search(
         r"\b(?:governments|donors|countries|allies|partners|nations|states|members)\s+(?:\w+\s+){0,2}$",
         view[clause.start : trigger.start],

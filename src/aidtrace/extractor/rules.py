@@ -447,6 +447,7 @@ def _pair(
         return [(d, q) for d in donors for q in quantities]
     if len(donors) == len(quantities):
         return list(zip(donors, quantities, strict=True))
+
     pairs: list[tuple[str, AmountMention | None]] = []
     for quantity in quantities:
         assert quantity is not None
