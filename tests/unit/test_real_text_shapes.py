@@ -336,3 +336,13 @@ def test_coordinated_givers_co_subjects_of_a_signing_and_frozen_assets_as_an_adj
     assert records("Italy handed over two autotransformers to Ukraine on Monday.") == [
         ("aid", "ITA", "UKR", 2, "items")
     ]
+
+
+def test_a_minister_arrives_on_a_visit_and_goods_arrive_as_aid():
+    assert records("Austrian Chancellor Karl Nehammer has arrived in Kyiv for talks with Zelensky.") == [
+        ("diplomacy", "AUT", "UKR", None, None)
+    ]
+    arrived = records(
+        "The first 40 generators bought by Austria have arrived in Ukraine, Chancellor Nehammer said."
+    )
+    assert "diplomacy" not in [r[0] for r in arrived]

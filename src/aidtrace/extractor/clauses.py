@@ -333,6 +333,15 @@ def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Le
             or re.match(r"\W*(?:He|She)\s+(?:\w+\s+){0,2}$", view[clause.start : acts[0].start])
         )
     )
+    if (
+        all("arriv" in t.word for t in acts)
+        and not re.search(
+            r"(?:[Pp]rime [Mm]inister|[Pp]resident|[Cc]hancellor|[Mm]inister|[Ss]ecretary|\b[Hh]e|\b[Ss]he)\b",
+            view[clause.start : acts[0].start],
+        )
+        and not any(a.kind == "official" and a.start < acts[0].start for a in in_clause)
+    ):
+        return False  # "the first shells have arrived in Ukraine, the prime minister said": goods arrive
     # the destination follows the verb: "visited Kyiv", "travelled to Ukraine"; or "met ... in Kyiv"
     destination = any(
         lexicon.term_pattern("place.ukraine").search(view[t.end : min(clause.end, t.end + 45)]) for t in acts
