@@ -136,6 +136,7 @@ def _sentence_records(
         return _bullet_records(doc, view, start, end, context, lexicon)
     if triggers and not _is_excluded_sentence(view, start, end, lexicon) and not _is_citation(sentence_text):
         amounts = find_amounts(view, start, end, lexicon)
+        parts = wholes(view, [a for a in amounts if a.kind == "money"])  # once per sentence
         clauses = split_clauses(view, start, end, triggers)
         previous_donors: list[str] = []
         for clause in clauses:
@@ -147,6 +148,7 @@ def _sentence_records(
                 clauses[0].start,
                 actors,
                 amounts,
+                parts,
                 dates,
                 previous_donors,
                 context,
@@ -283,6 +285,7 @@ def _clause_records(
     first_clause_start: int,
     actors: list[ActorMention],
     amounts: list[AmountMention],
+    parts: dict[int, AmountMention],
     dates: list[DateMention],
     previous_donors: list[str],
     context: Context,
@@ -341,7 +344,6 @@ def _clause_records(
     quantities: list[AmountMention | None] = [*money] if money else [*counts] if counts else [None]
     records = []
     pairs = _pair(donors, quantities, clause_actors)
-    parts = _sentence_wholes(view, amounts)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     gdp_share = gdp_share_of(view, clause, lexicon)
     for donor, quantity in pairs:
@@ -396,19 +398,6 @@ def _clause_records(
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
-
-
-_WHOLES: dict[int, tuple[list[AmountMention], dict[int, AmountMention]]] = {}
-
-
-def _sentence_wholes(view: str, amounts: list[AmountMention]) -> dict[int, AmountMention]:
-    """`wholes` once per sentence, however many clauses ask (kept for the last sentence only)."""
-    cached = _WHOLES.get(id(amounts))
-    if cached is None or cached[0] is not amounts:
-        _WHOLES.clear()
-        cached = (amounts, wholes(view, [a for a in amounts if a.kind == "money"]))
-        _WHOLES[id(amounts)] = cached
-    return cached[1]
 
 
 def _targets_of(
