@@ -346,3 +346,8 @@ def test_a_minister_arrives_on_a_visit_and_goods_arrive_as_aid():
         "The first 40 generators bought by Austria have arrived in Ukraine, Chancellor Nehammer said."
     )
     assert "diplomacy" not in [r[0] for r in arrived]
+
+
+def test_a_new_figure_that_lists_its_contents_is_no_part_of_the_last_one():
+    text = "Denmark pledged DKK 1 billion to Ukraine on Monday. Denmark also gave DKK 300 million to Ukraine, including ammunition."
+    assert parts(text) == [(1e9, None), (300e6, None)]

@@ -91,7 +91,7 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         # continues the subject's act (", banning imports of ...", "and training soldiers")
         if re.search(r"\b(?:is|are|was|were|been|by)\s+$", before):
             return True
-        if re.search(r"\bfor\s+$", before) and _THANKS.search(
+        if re.search(r"\bfor\s+$", before) and THANKS.search(
             view[max(0, trigger.start - 160) : trigger.start]
         ):
             return True  # "thanked Norway for providing ...": the act thanked for (ruling 6)
@@ -116,8 +116,10 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
 
 
-_THANKS = re.compile(
-    r"\b(?:thank(?:s|ed|ing)?|grateful|gratitude|appreciat\w*|praised|hailed)\b", re.IGNORECASE
+# gratitude for an act (ruling 6); "grateful to X" ends after "to", so X follows the match
+THANKS = re.compile(
+    r"\b(?:thank(?:s|ed|ing)?|grateful(?:\s+to)?|gratitude(?:\s+to)?|appreciat\w*|praised|hailed)\b",
+    re.IGNORECASE,
 )
 
 
@@ -406,7 +408,7 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
     trigger = clause.triggers[0]
     if all(t.classes == {"include"} for t in clause.triggers):
         return False  # "the package includes £18m": the package is the whole its figure belongs to
-    if _THANKS.search(view[max(0, trigger.start - 160) : trigger.start]):
+    if THANKS.search(view[max(0, trigger.start - 160) : trigger.start]):
         return False  # "thanked Norway for its pledge of NOK 5 billion": the pledge thanked for
     if trigger.word in ("pledge", "pledges", "promise", "commitment") and re.search(
         r"\b(?:the|this|that|its|his|her)\s+$", view[max(0, trigger.start - 6) : trigger.start], re.IGNORECASE

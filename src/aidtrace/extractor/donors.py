@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from aidtrace.extractor.actors import ActorMention
-from aidtrace.extractor.clauses import Clause, Trigger
+from aidtrace.extractor.clauses import THANKS, Clause, Trigger
 from aidtrace.extractor.context import NON_DONORS, TARGETS, Context, count_ukraine
 from aidtrace.extractor.lexicon import BODIES, Lexicon
 from aidtrace.model import Record
@@ -215,7 +215,7 @@ def _thanked(
     launchers': the one thanked is the donor (ruling 6)."""
     start = min([clause.start, *(a.start for a in clause_actors)])
     window_start = max(0, start - 200)
-    thanks = list(_THANKS_FOR.finditer(view, window_start, trigger.start))
+    thanks = list(THANKS.finditer(view, window_start, trigger.start))
     if not thanks:
         return []
     after = thanks[-1].end()
@@ -226,11 +226,6 @@ def _thanked(
             if after <= a.start < trigger.start and a.kind not in ("channel", "adjective")
         ]
     )[:1]
-
-
-_THANKS_FOR = re.compile(
-    r"\b(?:thank(?:s|ed|ing)?|grateful\s+to|gratitude\s+to|praised|hailed)\b", re.IGNORECASE
-)
 
 
 def _is_subject(view: str, actor: ActorMention, clause_start: int, record_type: str) -> bool:

@@ -27,8 +27,7 @@ _DESCRIBES = re.compile(
     r"\b(?:(?:the|this|that|its)\s+(?:new\s+|latest\s+|overall\s+|whole\s+|aid\s+|support\s+|military\s+)*"
     r"(?:package|total|sum|amount|pledge|allocation|funding|contribution|money)\b[^.;]{0,40}?"
     r"\b(?:includ\w*|compris\w*|encompass\w*|contain\w*|consists?\s+of|covers?)\b|"
-    r"^\W*of\s+(?:this|that|these|the\s+total)\b|\bpart\s+of\s+(?:the|this|that)\s+(?:package|total|sum)\b|"
-    r"\b(?:also\s+)?includ(?:es|ed|ing)\b)",
+    r"^\W*of\s+(?:this|that|these|the\s+total)\b|\bpart\s+of\s+(?:the|this|that)\s+(?:package|total|sum)\b)",
     re.IGNORECASE,
 )
 

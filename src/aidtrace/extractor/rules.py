@@ -43,7 +43,7 @@ from aidtrace.extractor.lexicon import Lexicon, load_lexicon
 from aidtrace.extractor.parts import whole_from_context, wholes
 from aidtrace.extractor.sentences import clean, split_sentences
 from aidtrace.extractor.timing import in_relative_clause, record_timing, remember_events
-from aidtrace.model import Amount, Document, Record, Span
+from aidtrace.model import Document, Record, Span
 
 
 def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Record]:
@@ -387,7 +387,9 @@ def _clause_records(
                     amount=amount,
                     date=None if aggregate else record_date,
                     period=period if aggregate else None,
-                    part_of=Amount(value=part_of.value, unit=part_of.unit) if part_of else None,
+                    part_of=replace(part_of, approx=False)
+                    if part_of
+                    else None,  # the whole as its record gives it
                     channel=attrs.channel,
                     items=attrs.items,
                     gdp_share=gdp_share,

@@ -32,16 +32,24 @@ _SUPERLATIVE_SINCE = re.compile(
     r"\b(?:largest|biggest|first|highest|most|lowest|only)\b[^,.;]{0,40}\bsince\b", re.IGNORECASE
 )
 _SINCE_PHRASE = re.compile(r"\bsince\b[^,;]{0,40}$", re.IGNORECASE)
-_ALREADY = re.compile(
-    r"\b(?:has|have|had)\s+already\s+(?:\w+\s+){0,1}(?:provided|given|disbursed|delivered|transferred|sent|"
-    r"allocated|committed|contributed|paid|spent|extended)\b|\balready\s+(?:provided|given|disbursed|delivered)\b",
-    re.IGNORECASE,
+# past participles of giving: the verb of a running total told in the perfect
+_GIVEN = (
+    r"(?:provided|given|extended|disbursed|delivered|transferred|sent|committed|allocated|contributed|"
+    r"pledged|promised|paid|spent)"
 )
+# "has already provided more than $8.5 billion"
+_ALREADY = re.compile(rf"\b(?:(?:has|have|had)\s+)?already\s+(?:\w+\s+)?{_GIVEN}\b", re.IGNORECASE)
+# "has extended a total of $20 billion"; not "will contribute a total of" (ruling 2)
 _PERFECT_TOTAL = re.compile(
-    r"\b(?:has|have)\s+(?:\w+\s+){0,2}?(?:provided|given|extended|disbursed|committed|allocated|pledged)\b"
-    r"[^.;]{0,60}\ba\s+total\s+of\s*$",
+    rf"\b(?:has|have)\s+(?:\w+\s+){{0,2}}?{_GIVEN}\b[^.;]{{0,60}}\ba\s+total\s+of\s*$", re.IGNORECASE
+)
+# "a total of $20 billion that Japan has extended": the perfect after the figure
+_PERFECT_AFTER = re.compile(
+    rf"[^.;]{{0,40}}\b(?:that|which)\s+(?:[\w.-]+\s+){{0,3}}(?:has|have)\s+(?:\w+\s+)?{_GIVEN}\b",
     re.IGNORECASE,
 )
+# "had pledged $600 million before this announcement": what was given up to a past point
+_PLUPERFECT = re.compile(rf"\bhad\s+(?:already\s+|previously\s+|earlier\s+)?{_GIVEN}\b", re.IGNORECASE)
 _TO_DATE = re.compile(
     r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative|"
     r"now\s+(?:worth|totals?|totalling|stands?\s+at|amounts?\s+to|exceeds?))",
@@ -51,18 +59,6 @@ _TO_DATE = re.compile(
 _NEW_LEVEL = re.compile(
     r"\b(?:tak|bring|rais|doubl|tripl|increas|lift|boost|push)\w*\b[^.;]{0,60}\bto\s+"
     r"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?$",
-    re.IGNORECASE,
-)
-# "had pledged $600 million before this announcement": what was given up to a past point
-_PLUPERFECT = re.compile(
-    r"\bhad\s+(?:already\s+|previously\s+|earlier\s+)?(?:pledged|provided|given|committed|allocated|"
-    r"contributed|disbursed|extended|promised)\b",
-    re.IGNORECASE,
-)
-# "a total of $20 billion that Japan has extended": the perfect after the figure
-_PERFECT_AFTER = re.compile(
-    r"[^.;]{0,40}\b(?:that|which)\s+(?:[\w.-]+\s+){0,3}(?:has|have)\s+(?:\w+\s+)?"
-    r"(?:provided|given|extended|disbursed|committed|allocated|pledged|contributed)\b",
     re.IGNORECASE,
 )
 
@@ -93,9 +89,9 @@ def record_timing(
         return False, None, record_date
     if _PART.search(view[max(clause.start, quantity.start - 40) : quantity.start]):
         return False, None, record_date
-    later_total = _PLUPERFECT.search(view[clause.start : quantity.start]) or _NEW_LEVEL.search(
-        view[max(clause.start, quantity.start - 80) : quantity.start]
-    )
+    scope = view[clause.start : quantity.start]
+    # a sum up to a past point or a new level is a running total wherever it stands in the clause
+    later_total = _PLUPERFECT.search(scope) or _NEW_LEVEL.search(scope[-80:])
     if quantity is not quantities[0] and not estimate and not later_total:
         return False, None, record_date
     text = view[clause.start : clause.end]
@@ -117,19 +113,14 @@ def record_timing(
         ]
         if since:
             return True, (min(since, key=lambda d: d.start).value or "", published), None
-    scope = view[clause.start : quantity.start]
     after = view[quantity.end : min(clause.end, quantity.end + 40)]
     running = (
-        _TO_DATE.search(scope)
+        later_total
+        or _TO_DATE.search(scope)
         or _TO_DATE.match(after.lstrip(" ,"))  # "$12.1 billion so far"
-        or _ALREADY.search(scope)  # "has already provided more than $8.5 billion" (ruling 1)
-        # "has extended a total of $20 billion"; not "will contribute a total of"
+        or _ALREADY.search(scope)  # ruling 1
         or _PERFECT_TOTAL.search(scope)
-        or _PERFECT_AFTER.match(view, quantity.end, clause.end)  # "$20 billion that Japan has extended"
-        or _NEW_LEVEL.search(
-            view[max(clause.start, quantity.start - 80) : quantity.start]
-        )  # "doubling it to $600m"
-        or _PLUPERFECT.search(scope)  # "had pledged $600 million before this announcement"
+        or _PERFECT_AFTER.match(view, quantity.end, clause.end)
     )
     if quantity.kind == "money" and (running or total):
         if context.published and context.published > INVASION:
