@@ -644,8 +644,7 @@ def demo(db: str | None, donor: str, width: int | None) -> None:
     with open_store(url) as store:
         summary = RunSummary()
         for folder, files in demo_sources():
-            part = pipeline.ingest(files, store, manifest=folder / "manifest.jsonl")
-            _merge(summary, part)
+            summary.merge(pipeline.ingest(files, store, manifest=folder / "manifest.jsonl"))
         measures = reconcile(store)
         click.echo(_summary_line(summary, None) + f"; {measures} measures")
         click.echo(f"database: {url}  (aidtrace serve, measures, totals ... read it by default)")
@@ -665,15 +664,6 @@ def demo_sources() -> list[tuple[Path, list[Path]]]:
     )
     japan = examples / "japan"
     return [(japan, [japan]), (examples, others)]
-
-
-def _merge(total: RunSummary, part: RunSummary) -> None:
-    total.documents += part.documents
-    total.failed += part.failed
-    total.records += part.records
-    total.unchanged += part.unchanged
-    total.failures.extend(part.failures)
-    total.run_id = part.run_id
 
 
 def profile(store: Store, donor: str, *, width: int) -> list[str]:

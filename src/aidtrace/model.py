@@ -182,6 +182,15 @@ class RunSummary:
     run_id: str | None = None
     failures: list[Failure] = field(default_factory=list)
 
+    def merge(self, other: RunSummary) -> None:
+        """Add another run's counts (several folders ingested as one job)."""
+        self.documents += other.documents
+        self.failed += other.failed
+        self.records += other.records
+        self.unchanged += other.unchanged
+        self.failures.extend(other.failures)
+        self.run_id = other.run_id
+
     def add(self, result: DocumentResult) -> None:
         self.documents += 1
         if result.failure:
