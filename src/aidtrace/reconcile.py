@@ -69,7 +69,9 @@ log = logging.getLogger(__name__)
 ROUNDING = 0.02
 EXACT = 0.005  # two exact running totals are one figure only when equal to this
 HEDGED = 0.12
-NEAR_DAYS = 45  # an undated mention may report a measure dated up to this long after its publication
+CONVERTED = 0.07  # two exact figures in two currencies, each at the rate of its own date
+NEAR_DAYS = 45  # a rounded figure in an undated mention restates a measure this recent only
+AHEAD_DAYS = 2  # an undated mention reports a measure dated up to this long after publication (time zones)
 SAME_ACT_DAYS = 10  # two reports of one act may date it a few days apart (announced, signed)
 DELIVERY_DAYS = 550  # a pledge delivered later: the same act
 PACKAGE_DAYS = 90  # a package one source calls a running total is reported near its announcement
@@ -243,8 +245,8 @@ def _place_undated(row: Row, clusters: list[_Cluster], index: _Index) -> None:
     else:
         pool = index.candidates(row) if row["amount_value"] is not None else range(len(clusters))
     fits = [clusters[i] for i in pool if all(_agree(row, m) for m in clusters[i].mentions)]
-    known = [c for c in fits if _reportable(c, row["published"])]
-    if len(fits) == 1:
+    known = [c for c in fits if _restatable(c, row)]
+    if len(fits) == 1 and known:
         target = fits[0]
     elif known and (row["amount_value"] is not None or row["type"] == "agreement"):
         target = max(known, key=lambda c: _earliest(c) or "")
@@ -281,8 +283,9 @@ class _Index:
                 keys += [("ayo", unit, b, y) for b in near for y in (year, year + 1)]
                 if row["stage"] == "delivered":  # the pledge it delivers, up to a year before
                     keys += [("as", "pledged", unit, b, y) for b in near for y in (year - 1, year)]
-                elif row["stage"] == "pledged":  # its delivery, up to a year later
+                elif row["stage"] == "pledged":  # its delivery, up to a year later; its signing
                     keys += [("as", "delivered", unit, b, y) for b in near for y in (year, year + 1)]
+                    keys += [("as", "pledged", unit, b, y) for b in near for y in (year - 1, year)]
             else:  # a year only: any date in that year, or late in the year before
                 year = int(when[:4])
                 keys += [("ay", unit, b, y) for b in near for y in (year, year - 1)]
@@ -346,13 +349,39 @@ def _bucket(row: dict[str, Any], *, raw: bool = False) -> int | None:
     return math.floor(math.log(value) / 0.14)
 
 
-def _reportable(cluster: _Cluster, published: str | None) -> bool:
-    """Whether a document published then can report the measure (dated before it, or
-    within a month and a half after: "last month" in a later text)."""
+def _reportable(cluster: _Cluster, published: str | None, *, ahead: bool = False) -> bool:
+    """Whether a document published then can report the measure: dated before it (a day or
+    two after, across time zones), or, told as to come ("will provide", "to pledge"), up to
+    NEAR_DAYS after."""
     earliest = _earliest(cluster)
     if earliest is None or published is None:
         return False
-    return (_day(earliest) - _day(published)).days <= NEAR_DAYS
+    return (_day(earliest) - _day(published)).days <= (NEAR_DAYS if ahead else AHEAD_DAYS)
+
+
+# "Japan to pledge ¥15.8 billion": an announcement ahead of the act
+_AHEAD = re.compile(
+    r"\b(?:will|shall|is\s+to|are\s+to|set\s+to|expected\s+to|plans?\s+to)\b|"
+    r"^[^.]{0,80}\bto\s+(?:pledge|provide|give|send|offer|announce|sign|deliver|lend|grant|donate|supply|commit)\b",
+    re.IGNORECASE,
+)
+
+
+def _restatable(cluster: _Cluster, row: Row) -> bool:
+    """Whether an undated mention can restate the one measure it fits: one reported before its
+    document was published, with the very figure (a rounded one - "$465 million" beside "$470
+    million" - only within NEAR_DAYS: an old measure near in size is not the new one)."""
+    if _earliest(cluster) is None:
+        return True  # undated both: nothing tells them apart
+    ahead = bool(_AHEAD.search(row.get("evidence_text") or ""))
+    if row["published"] is None or not _reportable(cluster, row["published"], ahead=ahead):
+        return False
+    if row["amount_value"] is None or any(
+        m["amount_value"] is not None and _exact(row, m) for m in cluster.mentions
+    ):
+        return True
+    earliest = _earliest(cluster)
+    return earliest is None or abs((_day(row["published"]) - _day(earliest)).days) <= NEAR_DAYS
 
 
 def _earliest(cluster: _Cluster) -> str | None:
@@ -374,6 +403,10 @@ def _agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
     amounts = _amounts_agree(a, b)
     if amounts is False:
         return False
+    if _whole_of(a, b) or _whole_of(b, a):
+        return False  # "about $950 million" and "a loan of $900 million" of it: two amounts
+    if _categories_differ(a, b) and not (amounts and _exact(a, b)):
+        return False  # humanitarian aid of "about ¥12 billion" is not a ¥13 billion loan
     if bool(a["aggregate"]) != bool(b["aggregate"]):
         return _one_package(a, b)
     if a["aggregate"]:
@@ -396,6 +429,20 @@ def _agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if amounts is None and (a["amount_value"] is None) != (b["amount_value"] is None):
         return same_day and shared
     return same_day or (same_month and shared)
+
+
+def _whole_of(whole: dict[str, Any], part: dict[str, Any]) -> bool:
+    """Whether a mention's amount is the whole another mention is stated as a part of."""
+    value = part.get("part_of_value")
+    if value is None or whole["amount_value"] is None or part.get("part_of_unit") != whole["amount_unit"]:
+        return False
+    return bool(abs(whole["amount_value"] - value) <= ROUNDING * max(abs(value), 1.0))
+
+
+def _categories_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Both mentions name a category and they are not the same (mixed agrees with any)."""
+    x, y = a.get("category"), b.get("category")
+    return bool(x and y and x != y and "mixed" not in (x, y))
 
 
 def _items(row: dict[str, Any]) -> frozenset[str]:
@@ -438,7 +485,7 @@ def _amounts_agree(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
         tolerance = HEDGED if hedged else ROUNDING
     elif a["value_usd"] is not None and b["value_usd"] is not None:
         x, y = a["value_usd"], b["value_usd"]
-        tolerance = HEDGED  # two currencies: rates and roundings differ
+        tolerance = HEDGED if hedged else CONVERTED  # two currencies: rates and roundings differ
     else:
         return False
     return bool(abs(x - y) <= tolerance * max(abs(x), abs(y)))
@@ -457,8 +504,8 @@ def _dates_agree(a: Row, b: Row, *, exact_amounts: bool) -> bool:
         return True  # "pledged last December ... $4.5 billion for 2024"
     if len(x) >= 7 and len(y) >= 7:
         gap = abs((_day(x) - _day(y)).days)
-        if _pledged_then_delivered(a, b):
-            return gap <= DELIVERY_DAYS  # a package pledged, later reported delivered
+        if _pledged_then_delivered(a, b) or (exact_amounts and _signed_later(a, b)):
+            return gap <= DELIVERY_DAYS  # a package pledged, later reported delivered or signed
         return gap <= SAME_ACT_DAYS  # equal tranches a month apart are two acts
     return False
 
@@ -469,6 +516,20 @@ def _pledged_then_delivered(a: Row, b: Row) -> bool:
     if pledge["stage"] != "pledged" or delivery["stage"] != "delivered":
         return False
     return bool(_day(delivery["date"]) >= _day(pledge["date"]))
+
+
+_SIGNED = re.compile(r"\bsign(?:s|ed|ing)?\b", re.IGNORECASE)
+
+
+def _signed_later(a: Row, b: Row) -> bool:
+    """A pledge and, later, the signing of an agreement for the very same figure ("agreed to
+    lend ¥471.9 billion" in October; "signed a loan agreement of ¥471.9 billion" in April)."""
+    early, late = (a, b) if _day(a["date"]) <= _day(b["date"]) else (b, a)
+    return bool(
+        early["stage"] == late["stage"] == "pledged"
+        and _SIGNED.search(late.get("evidence_text") or "")
+        and not _SIGNED.search(early.get("evidence_text") or "")
+    )
 
 
 def _one_package(a: Row, b: Row) -> bool:
@@ -488,7 +549,10 @@ def _one_package(a: Row, b: Row) -> bool:
         return False
     if len(when) < 7:
         return False  # a year is too coarse to tell a package from a running total
-    return abs((_day(when) - _day(as_of)).days) <= PACKAGE_DAYS
+    gap = (_day(when) - _day(as_of)).days
+    if single["date"] and gap > AHEAD_DAYS:
+        return False  # a total told before a package was announced cannot be that package
+    return abs(gap) <= PACKAGE_DAYS
 
 
 def _as_of_agree(a: Row, b: Row) -> bool:
@@ -655,9 +719,8 @@ def _placements(
     delivered from the delivery's (or the delivery report's publication)."""
     pledges = [m for m in mentions if m["stage"] != "delivered"]
     deliveries = [m for m in mentions if m["stage"] == "delivered"]
-    when = dated
-    if pledges and deliveries:
-        when = _precise(m["date"] for m in pledges) or dated
+    # committed from the first precise date (a pledge later signed counts from the pledge)
+    when = _precise(m["date"] for m in (pledges or mentions)) or dated
     period_end = period_from["period_end"] if period_from else None
     placed_on, placed_by = counting.placement(when, period_end, _first(mentions))
     delivered_on = None

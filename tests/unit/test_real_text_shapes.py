@@ -351,3 +351,121 @@ def test_a_minister_arrives_on_a_visit_and_goods_arrive_as_aid():
 def test_a_new_figure_that_lists_its_contents_is_no_part_of_the_last_one():
     text = "Denmark pledged DKK 1 billion to Ukraine on Monday. Denmark also gave DKK 300 million to Ukraine, including ammunition."
     assert parts(text) == [(1e9, None), (300e6, None)]
+
+
+def full(text, published="2024-03-15"):
+    return aidtrace.extract(text, published=published)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a loan or grant signed by the donor and Ukraine as co-subjects is the donor's aid
+        (
+            "Austria and Ukraine signed a €40 million grant agreement on Monday.",
+            [("aid", "AUT", "UKR", 40e6, "EUR")],
+        ),
+        ("Poland and Ukraine sign €90 million loan deal", [("aid", "POL", "UKR", 90e6, "EUR")]),
+        # "add" a figure to one's support
+        ("Belgium will add €150 million to its support for Ukraine.", [("aid", "BEL", "UKR", 150e6, "EUR")]),
+        # the giver of what the recipient is to receive is the partner of the agreement
+        (
+            "The Ukrainian cabinet approved on Tuesday, 5 March 2024, a draft agreement with Sweden under which "
+            "Ukraine will receive a grant of SEK 300 million.",
+            [("aid", "SWE", "UKR", 300e6, "SEK")],
+        ),
+        # a figure is the worth of the aid a relative clause describes
+        (
+            "The new aid that Finland announced for Ukraine on Monday, 4 March 2024, is worth €90 million.",
+            [("aid", "FIN", "UKR", 90e6, "EUR")],
+        ),
+    ],
+)
+def test_signed_instruments_added_sums_received_grants_and_the_worth_of_described_aid(text, expected):
+    assert records(text) == expected
+
+
+def test_a_signed_loan_is_pledged_and_an_arrival_is_not():
+    (loan,) = full("Denmark and Ukraine signed a DKK 500 million loan agreement on Monday.")
+    assert loan.stage == "pledged"
+    (system,) = full("The first Danish radar reached Ukraine on Tuesday, 12 March 2024.")
+    assert system.stage != "pledged"
+
+
+def test_a_change_from_one_level_to_another_is_no_range_and_a_partner_is_no_donor():
+    found = full(
+        "Ireland will add €50 million to its support for Ukraine, doubling its co-financing with "
+        "the World Bank from €50 million to €100 million, the minister said on 4 March 2024."
+    )
+    assert {(r.donor, r.amount.value, r.aggregate) for r in found} == {
+        ("IRL", 50e6, False),
+        ("IRL", 100e6, True),
+    }
+
+
+def test_a_sum_already_given_after_the_figure_is_a_running_total():
+    (total,) = full("Czechia promises more aid to Ukraine on top of the CZK 2 billion already provided.")
+    assert (total.amount.value, total.aggregate) == (2e9, True)
+
+
+def test_the_first_part_of_a_pledge_and_a_joint_figure_of_two_donors():
+    loan, pledge = full(
+        "Spain and Ukraine sign a €20 million loan, the first part of Madrid's €60 million pledge"
+    )
+    assert (loan.amount.value, loan.part_of.value if loan.part_of else None) == (20e6, 60e6)
+    assert (pledge.donor, pledge.amount.value, pledge.part_of) == ("ESP", 60e6, None)
+    joint = full("Ukraine received a $300 million grant from Sweden and Denmark on Monday.")
+    assert sorted(r.donor for r in joint) == ["DNK", "SWE"]
+    # two donors in different roles of a sentence are not a joint figure
+    (own,) = full("Italy told the EU summit on Monday that Italy will provide Ukraine with €10 million.")
+    assert own.donor == "ITA"
+
+
+def test_a_figure_owned_by_another_actor_is_that_actors():
+    share, whole = full(
+        "Canada agreed to lend Ukraine C$5 billion as its part of the Group of Seven's $50 billion loan.",
+        published="2024-10-25",
+    )
+    assert (share.donor, share.amount.unit) == ("CAN", "CAD")
+    assert (whole.donor, whole.amount.value) == ("G7", 50e9)
+
+
+def test_a_list_lead_in_without_a_figure_lends_its_donor_and_stage_to_the_items():
+    found = full(
+        "The finance minister listed the amounts Norway provided to Ukraine as follows:\n"
+        "1. $120 million under the HOPE project, for housing repairs.\n"
+        "2. $80 million under the PEACE project, to finance pensions.\n"
+    )
+    assert [(r.donor, r.amount.value, r.stage) for r in found] == [
+        ("NOR", 120e6, "delivered"),
+        ("NOR", 80e6, "delivered"),
+    ]
+
+
+def test_parts_of_a_sum_told_in_the_sentences_after_it():
+    found = full(
+        "Ukraine received $150 million from Norway through the World Bank on 1 March 2024. "
+        "The money came in two parts. Norway gave $100 million for health care. "
+        "It also gave $50 million for Ukrainian schools."
+    )
+    parts = [(r.amount.value, r.part_of.value if r.part_of else None) for r in found]
+    assert parts == [(150e6, None), (100e6, 150e6), (50e6, 150e6)]
+    # a whole in another currency is still the whole
+    found = full(
+        "Estonia signs a €4 million grant for demining in Ukraine on 2 March 2024. "
+        "Of the total, roughly $3 million is set aside for demining machines and $1 million for training "
+        "Ukrainian sappers."
+    )
+    assert [r.part_of.unit if r.part_of else None for r in found] == [None, "EUR", "EUR"]
+
+
+def test_a_figure_before_a_participle_that_tells_another_figure_has_no_stage():
+    (money,) = full("Sweden in Kyiv: $20 million for drone defence, six generators handed over to Ukraine")
+    assert (money.amount.value, money.stage) == (20e6, None)
+    listed = full("Spain's 20 tanks and 10 howitzers were delivered to Ukraine on Monday.")
+    assert {r.stage for r in listed} == {"delivered"}
+
+
+def test_a_valuation_tells_no_stage():
+    (package,) = full("Oslo puts a NOK 5 billion price tag on its new Ukraine package")
+    assert package.stage is None

@@ -368,3 +368,99 @@ def test_issue_10_a_share_of_a_joint_figure_is_counted():
     measures = by_record(rows)
     assert (measures["JPN"]["status"], measures["share"]["status"]) == ("collective", "counted")
     assert measures["share"]["part_of_measure"] == measures["JPN"]["measure_id"]
+
+
+# --- the Japan answer key's lessons: each a general rule ----------------------------------------
+
+
+def test_a_rounded_figure_reported_long_after_an_old_measure_is_a_new_one():
+    rows = [
+        usd("pledge", 470e6, date="2023-03-21", published="2023-03-21"),
+        usd("peace", 465e6, stage="delivered", published="2024-02-28"),  # undated, eleven months on
+        usd("again", 470e6, published="2023-06-01"),  # the very figure, restated: the same pledge
+    ]
+    assert groups(rows) == [{"again", "pledge"}, {"peace"}]
+
+
+def test_a_mention_announced_ahead_may_join_an_act_dated_after_its_publication():
+    rows = [
+        usd("act", 106e6, date="2024-02-19", published="2024-02-19"),
+        usd("ahead", 106e6, published="2024-02-11", evidence_text="Japan to pledge $106 million"),
+        usd("past", 106e6, published="2024-02-11", evidence_text="Japan's $106 million pledge"),
+    ]
+    assert groups(rows) == [{"act", "ahead"}, {"past"}]
+
+
+def test_figures_of_different_categories_join_only_when_exactly_equal():
+    rows = [
+        mention(
+            "grant",
+            amount_value=12e9,
+            amount_unit="JPY",
+            value_usd=100e6,
+            amount_approx=1,
+            category="humanitarian",
+            date="2022-04-05",
+        ),
+        mention(
+            "loan",
+            amount_value=13e9,
+            amount_unit="JPY",
+            value_usd=105e6,
+            category="financial",
+            date="2022-04-20",
+        ),
+    ]
+    assert groups(rows) == [{"grant"}, {"loan"}]
+
+
+def test_a_part_never_joins_its_whole():
+    rows = [
+        usd("whole", 950e6, amount_approx=1, stage="delivered", date="2023-12-21"),
+        usd(
+            "part",
+            900e6,
+            stage="delivered",
+            date="2023-12-21",
+            evidence_start=5,
+            part_of_value=950e6,
+            part_of_unit="USD",
+        ),
+    ]
+    assert groups(rows) == [{"part"}, {"whole"}]
+    measures = {m["amount_value"]: m for m in build_measures(rows).measures}
+    assert (measures[900e6]["status"], measures[950e6]["status"]) == ("part_of", "counted")
+
+
+def test_a_loan_signed_months_after_its_pledge_is_the_pledge_and_counts_from_the_pledge():
+    rows = [
+        mention(
+            "agreed",
+            amount_value=471.9e9,
+            amount_unit="JPY",
+            value_usd=3.1e9,
+            date="2024-10-28",
+            evidence_text="Japan has agreed to lend Ukraine 471.9 billion yen",
+        ),
+        mention(
+            "signed",
+            amount_value=471.9e9,
+            amount_unit="JPY",
+            value_usd=3.1e9,
+            date="2025-04-18",
+            evidence_text="Ukraine and Japan signed a loan agreement of 471.9 billion yen",
+        ),
+    ]
+    (measure,) = build_measures(rows).measures
+    assert (measure["mentions"], measure["placed_on"]) == (2, "2024-10-28")
+    # two equal tranches with no signing between them stay two acts
+    rows = [usd("may", 100e6, date="2024-05-02"), usd("july", 100e6, date="2024-07-02")]
+    assert len(groups(rows)) == 2
+
+
+def test_a_running_total_told_before_a_package_was_announced_is_not_that_package():
+    rows = [
+        total("raised", 300e6, "2022-05-16"),  # "would raise its total loan support to $300 million"
+        usd("added", 300e6, date="2022-05-19"),  # "will add $300 million", three days later
+    ]
+    assert groups(rows) == [{"added"}, {"raised"}]

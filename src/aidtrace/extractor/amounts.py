@@ -226,13 +226,18 @@ def _overlaps(mention: AmountMention, found: list[AmountMention]) -> bool:
 
 
 _CONVERSION = re.compile(
-    r"^\s*(?:\(|,|-|–)?\s*(?:or\s+|about\s+|around\s+|approximately\s+|roughly\s+|some\s+|nearly\s+|"
+    r"^(?:\s+[a-z]+){0,2}?\s*(?:\(|,|-|–)?\s*(?:or\s+|about\s+|around\s+|approximately\s+|roughly\s+|some\s+|nearly\s+|"
     r"almost\s+|equivalent\s+to\s+|equal\s+to\s+|worth\s+(?:about\s+|around\s+)?|i\.e\.\s+|over\s+|"
     r"more\s+than\s+|just\s+over\s+|just\s+under\s+)*$",
     re.IGNORECASE,
 )
 _BETWEEN = re.compile(r"\bbetween\s*$|\bfrom\s*$", re.IGNORECASE)
 _AND = re.compile(r"\s*(?:and|to|-|–)\s*$")
+# "doubling its co-financing from $300 million to $600 million": an old and a new level, no range
+_CHANGE = re.compile(
+    r"\b(?:doubl|tripl|rais|increas|lift|boost|cut|reduc|grow|grew|expand|scal)\w*\b[^.;$€£¥\d]{0,60}\bfrom\s*$",
+    re.IGNORECASE,
+)
 
 
 def _merge_ranges(view: str, mentions: list[AmountMention]) -> list[AmountMention]:
@@ -246,6 +251,7 @@ def _merge_ranges(view: str, mentions: list[AmountMention]) -> list[AmountMentio
             and previous.amount.unit == mention.amount.unit
             and _AND.fullmatch(view[previous.end : mention.start])
             and _BETWEEN.search(view[max(0, previous.start - 12) : previous.start])
+            and not _CHANGE.search(view[max(0, previous.start - 80) : previous.start])
         ):
             upper = max(previous.amount.value, mention.amount.value)
             merged[-1] = AmountMention(
@@ -283,7 +289,7 @@ def _drop_conversions(view: str, amounts: list[AmountMention]) -> list[AmountMen
         ):
             gap = view[previous.end : amount.start]
             if (
-                len(gap) < 30
+                len(gap) < 40
                 and _CONVERSION.match(gap)
                 and ("(" in gap or re.search(r"or|equivalent|about|around|roughly|approximately|some", gap))
             ):

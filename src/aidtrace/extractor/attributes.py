@@ -111,11 +111,18 @@ class Attributes:
         return "humanitarian" if self.items else None
 
     def _stage(self, view: str, clause: Clause, trigger: Trigger) -> str | None:
+        if re.search(r"\bprice\s+tag\b", view[clause.start : clause.end], re.IGNORECASE):
+            return None  # "puts a ¥740 billion price tag on its new package": a valuation, no stage
         before = view[max(clause.start, trigger.start - 20) : trigger.start]
         future = re.search(
             r"\b(?:will|would|shall)\b", view[clause.start : trigger.start], re.IGNORECASE
         ) or re.search(r"\bto\s+$", before)
-        if future or "pledge" in trigger.classes:
+        signed = "sign" in trigger.classes and re.search(
+            r"\b(?:loan|grant|guarantee|credit|financing|agreement|deal|notes)s?\b",
+            view[clause.start : clause.end],
+            re.IGNORECASE,
+        )
+        if future or "pledge" in trigger.classes or signed:  # a signed loan or grant is committed
             return "pledged"
         if trigger.classes & {"deliver", "train", "receive"}:
             return "delivered"

@@ -154,7 +154,10 @@ def split_clauses(view: str, start: int, end: int, triggers: list[Trigger]) -> l
         participle = _PARTICIPLE.match(view, trigger.start) and not re.search(
             r"\b(?:and|has|have|had|was|were|is|are|been|be)\s*$", gap
         )
-        if participle or _COORDINATED.fullmatch(gap) or not _CUT.search(gap):
+        # "The new aid that Kishida announced on Monday, is worth ¥740 billion": the worth of
+        # what the clause before names
+        worth = re.fullmatch(r"(?:is|was|are|were)\s+worth", trigger.word)
+        if participle or worth or _COORDINATED.fullmatch(gap) or not _CUT.search(gap):
             groups[-1].append(trigger)
         else:
             groups.append([trigger])
@@ -215,6 +218,12 @@ def clause_type(
     return None
 
 
+# "grant and guarantee agreements", "a ¥13 billion loan deal", "sign a $500 million loan"
+_INSTRUMENT_SIGNED = re.compile(
+    r"\b(?:loan|grant|guarantee|financing|credit)s?\b(?:[\w\s,-]{0,30}\b(?:agreements?|deals?|accords?|"
+    r"contracts?)\b|(?=\s*(?:[,.;:]|$|\bwith\b|\bto\b|\bfor\b)))",
+    re.IGNORECASE,
+)
 _RESTRICTIVE = re.compile(r"sanction|designat|blacklist|froze|freez|impos|target")
 
 
@@ -243,14 +252,11 @@ def _trigger_type(
         )
     ):
         return "sanction", None
+    if "sign" in classes and amounts and _INSTRUMENT_SIGNED.search(text):
+        # "signed grant and guarantee agreements worth €1.4 billion", "sign a ¥13 billion loan":
+        # money under an instrument is aid
+        return "aid", None
     if "sign" in classes and has("noun.agreement"):
-        # "signed grant and guarantee agreements worth €1.4 billion": money under an instrument is aid
-        if amounts and re.search(
-            r"\b(?:loan|grant|guarantee|financing|credit)s?\b[\w\s,-]{0,30}\bagreements?\b",
-            text,
-            re.IGNORECASE,
-        ):
-            return "aid", None
         return "agreement", None
     if "visit" in classes and _is_visit(view, clause, actors, lexicon):
         return "diplomacy", "visit"

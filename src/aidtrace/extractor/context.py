@@ -30,7 +30,9 @@ class Context:
     ukraine_recent: int = 99  # sentences since Ukraine was last named (not yet: many)
     lead_in: Record | None = None  # the record a list's lead-in sentence made ("... as follows:")
     last_record: Record | None = None
+    last_records: list[Record] = field(default_factory=list)  # the records of the last sentence that made any
     since_record: int = 0  # sentences since the last record
+    split_left: int = 0  # sentences that may still name the parts of a sum "in two parts"
     events: list[tuple[str, str]] = field(default_factory=list)  # (sentence text, date)
     last_day: str | None = None
 

@@ -86,6 +86,8 @@ def find_donors(
         and a.kind != "adjective"
         and _is_subject(view, a, clause.start, record_type)
     ]
+    if "sign" in trigger.classes and before and before[-1].code == "UKR" and others:
+        return _codes(others)  # "Japan and Ukraine signed a ¥13 billion loan agreement"
     if record_type == "agreement" and before and before[-1].code == "UKR" and not others:
         listed = _codes([a for a in after if a.code not in NON_DONORS and a.kind != "adjective"])
         if listed:
@@ -102,6 +104,13 @@ def find_donors(
             )
             if coordinated or _FROM.search(view[max(0, actor.start - 40) : actor.start]):
                 givers.append(actor)
+        if not givers:  # "an agreement with Japan under which Ukraine will receive a grant of ..."
+            givers = [
+                a
+                for a in before
+                if a.code not in NON_DONORS
+                and re.search(r"\bwith\s+(?:the\s+)?$", view[max(0, a.start - 9) : a.start])
+            ][:1]
         return _codes(givers)
     if not before and re.search(
         r"\b(?:governments|donors|countries|allies|partners|nations|states|members)\s+(?:\w+\s+){0,2}$",

@@ -40,6 +40,9 @@ _PART_OF = re.compile(
 )
 
 
+_PART_OF_NEXT = re.compile(rf"[^.;$€£¥\d]{{0,25}}?{_PART_OF.pattern}", re.IGNORECASE)
+
+
 def wholes(view: str, money: list[AmountMention]) -> dict[int, AmountMention]:
     """Money mentions of one sentence stated as parts of another one: start -> whole.
 
@@ -47,8 +50,11 @@ def wholes(view: str, money: list[AmountMention]) -> dict[int, AmountMention]:
     costs a thousand short comparisons, not a million."""
     found: dict[int, AmountMention] = {}
     for i, part in enumerate(money):
+        # the cue right after the part reaches further: "The ¥13 billion is the first portion
+        # of the yen loans that the prime minister promised ... to $300 million"
+        reach = 220 if _PART_OF_NEXT.match(view, part.end) else 100
         for whole in money[i + 1 :]:
-            if whole.start - part.end > 100:
+            if whole.start - part.end > reach:
                 break
             if _larger(whole, part) and _PART_OF.search(view, part.end, whole.start):
                 found[part.start] = whole  # named first: "the first tranche of the $300m loan"
@@ -72,11 +78,28 @@ def _larger(whole: AmountMention, part: AmountMention) -> bool:
     return whole.amount.value > part.amount.value
 
 
-def whole_from_context(sentence: str, amount: Amount, donor: str, last: Record | None) -> Amount | None:
-    """'The package also includes £18m for humanitarian aid': the package stated just before."""
-    if last is None or last.amount is None or last.donor != donor or not _DESCRIBES.search(sentence):
+# "The money arrived in two pieces.", "It consists of two parts.": the next sentences name them
+SPLIT = re.compile(
+    r"\b(?:in|into)\s+(?:two|three|four|five|\d)\s+(?:parts|pieces|tranches|instal+ments|portions)\b|"
+    r"\b(?:consists?|consisting|comprises?|is\s+made\s+up)\s+of\s+(?:two|three|four|five|\d)\s+"
+    r"(?:parts|pieces|tranches|components|elements|projects|grants|loans)\b",
+    re.IGNORECASE,
+)
+
+
+def whole_from_context(
+    sentence: str, amount: Amount, donor: str, previous: list[Record], *, split: bool = False
+) -> Amount | None:
+    """'The package also includes £18m for humanitarian aid': the package the donor's record of
+    the sentence just before states ("Japan and Norway gave $760 million. Of that sum, Japan
+    provided $465 million"); after a sentence that splits a sum in parts (`split`), each
+    smaller figure of the donor is one of them."""
+    last = next((r for r in reversed(previous) if r.donor == donor), None)
+    if last is None or last.amount is None or not (split or _DESCRIBES.search(sentence)):
         return None
     whole = last.part_of or last.amount
-    if whole.unit != amount.unit or whole.value <= amount.value:
+    if whole.unit == amount.unit and whole.value <= amount.value:
+        return None  # across currencies the whole is taken as written, as in `wholes`
+    if not (whole.is_money and amount.is_money) and whole.unit != amount.unit:
         return None
     return Amount(value=whole.value, unit=whole.unit)

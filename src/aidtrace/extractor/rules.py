@@ -21,6 +21,7 @@ import re
 from collections import Counter
 from dataclasses import replace
 from datetime import date
+from itertools import pairwise
 
 from aidtrace.extractor import syntax
 from aidtrace.extractor.actors import ActorMention, find_actors
@@ -40,7 +41,7 @@ from aidtrace.extractor.context import NON_DONORS, Context, count_ukraine
 from aidtrace.extractor.dates import DateMention, find_dates
 from aidtrace.extractor.donors import find_donors, find_targets, is_for_ukraine, update_donor
 from aidtrace.extractor.lexicon import Lexicon, load_lexicon
-from aidtrace.extractor.parts import whole_from_context, wholes
+from aidtrace.extractor.parts import SPLIT, whole_from_context, wholes
 from aidtrace.extractor.sentences import clean, split_sentences
 from aidtrace.extractor.timing import in_relative_clause, record_timing, remember_events
 from aidtrace.model import Document, Record, Span
@@ -132,42 +133,49 @@ def _sentence_records(
     else:
         context.ukraine_recent += 1
     records: list[Record] = []
-    if not triggers and _is_bullet(view, start) and context.lead_in is not None:
-        return _bullet_records(doc, view, start, end, context, lexicon)
+    named = any(a.code not in NON_DONORS and a.kind != "channel" for a in actors)
+    if _is_bullet(view, start) and context.lead_in is not None and not (triggers and named):
+        # an item of a list names no actor of its own: it carries on its lead-in (ruling 4),
+        # whatever verb it holds ("4. $220 million under THRIVE, to make spending efficient")
+        listed = _bullet_records(doc, view, start, end, context, lexicon)
+        if listed or not triggers:
+            return listed
+        amounts = find_amounts(view, start, end, lexicon)
+        parts = wholes(view, [a for a in amounts if a.kind == "money"])  # once per sentence
+    lead_in = sentence_text.rstrip().endswith(":") or bool(
+        re.search(r"\b(?:includ\w*|following|as follows|comprises?|consists? of)\W*$", sentence_text)
+    )
+    lead: Record | None = None
     if triggers and not _is_excluded_sentence(view, start, end, lexicon) and not _is_citation(sentence_text):
         amounts = find_amounts(view, start, end, lexicon)
         parts = wholes(view, [a for a in amounts if a.kind == "money"])  # once per sentence
         clauses = split_clauses(view, start, end, triggers)
         previous_donors: list[str] = []
         for clause in clauses:
-            made, donors = _clause_records(
-                doc,
-                view,
-                (start, end),
-                clause,
-                clauses[0].start,
-                actors,
-                amounts,
-                parts,
-                dates,
-                previous_donors,
-                context,
-                lexicon,
-            )
+            args = (doc, view, (start, end), clause, clauses[0].start, actors, amounts, parts, dates)
+            made, donors = _clause_records(*args, previous_donors, context, lexicon)
+            if lead_in and not made and not records and lead is None:
+                unfit, _ = _clause_records(*args, previous_donors, context, lexicon, lead_only=True)
+                lead = unfit[0] if unfit else None
             records.extend(made)
             previous_donors = donors or previous_donors
     update_donor(view, actors, records, context)
-    lead_in = sentence_text.rstrip().endswith(":") or bool(
-        re.search(r"\b(?:includ\w*|following|as follows|comprises?|consists? of)\W*$", sentence_text)
-    )
     if lead_in:
         # "The package includes:" names no measure itself: its items continue a recent record
         recent = context.last_record if context.since_record <= 2 else None
-        context.lead_in = records[-1] if records else recent
+        context.lead_in = records[-1] if records else lead or recent
     elif not _is_bullet(view, start):
         context.lead_in = None
+    if SPLIT.search(sentence_text):
+        context.split_left = 3
+    elif context.split_left:
+        context.split_left -= 1
     if records:
         context.last_record, context.since_record = records[-1], 0
+    if any(r.amount and r.amount.is_money for r in records) and not context.split_left:
+        # the figures a later "Of the total, ..." or "The package also includes ..." divides
+        # (while a sum split "in two parts" is being told, the sum stays the whole)
+        context.last_records = records
     else:
         context.since_record += 1
     return _dedupe(records)
@@ -290,12 +298,18 @@ def _clause_records(
     previous_donors: list[str],
     context: Context,
     lexicon: Lexicon,
+    lead_only: bool = False,
 ) -> tuple[list[Record], list[str]]:
+    """The records of one clause; with `lead_only`, also a record without concrete content,
+    for a list's lead-in ("He listed the amounts Japan provided as follows:") to lend its
+    donor, stage and type to the items."""
     trigger = clause.triggers[0]
     text = view[clause.start : clause.end]
     sentence_text = view[sentence[0] : sentence[1]]
     clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
     kind = clause_type(view, clause, actors, clause_amounts, lexicon, context.russia_doc)
+    if kind is None and lead_only and trigger.classes & {"pledge", "deliver"}:
+        kind = ("aid", None)  # "the amounts Japan provided as follows:": what is given is listed
     if kind is None or is_unreal(view, clause, lexicon):
         return [], []
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
@@ -330,7 +344,9 @@ def _clause_records(
     counts = [
         a for a in clause_amounts if a.kind == "count" and count_fits(a.amount.unit, record_type, kind_of)
     ]
-    if not is_concrete(record_type, attrs, money, counts, clause_dates or shared_dates, text):
+    if not lead_only and not is_concrete(
+        record_type, attrs, money, counts, clause_dates or shared_dates, text
+    ):
         return [], donors
     if record_type == "sanction":
         money = [
@@ -343,9 +359,12 @@ def _clause_records(
     # one record per figure: every money amount, else every count ("4 individuals, 2 banks and 17 firms")
     quantities: list[AmountMention | None] = [*money] if money else [*counts] if counts else [None]
     records = []
-    pairs = _pair(donors, quantities, clause_actors)
+    pairs = _pair(view, donors, quantities, clause_actors)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     gdp_share = gdp_share_of(view, clause, lexicon)
+    if record_type == "aid":  # "its part of the Group of Seven's $50 billion": the G7's figure
+        owned = [(_owner(view, q, clause_actors) or d, q) for d, q in pairs]
+        pairs = [(d, q) for i, (d, q) in enumerate(owned) if d not in NON_DONORS and (d, q) not in owned[:i]]
     for donor, quantity in pairs:
         amount = amount_for(quantity, donor)
         if amount and record_type == "sanction" and amount.unit == "firms":
@@ -354,7 +373,9 @@ def _clause_records(
         part_of = (
             amount_for(whole, donor)
             if whole
-            else whole_from_context(sentence_text, amount, donor, context.last_record)
+            else whole_from_context(
+                sentence_text, amount, donor, context.last_records, split=context.split_left > 0
+            )
             if amount and amount.is_money and record_type == "aid"
             else None
         )
@@ -382,7 +403,9 @@ def _clause_records(
                     evidence=evidence,
                     category=attrs.category if record_type == "aid" else None,  # type: ignore[arg-type]
                     subtype=attrs.subtype,
-                    stage=attrs.stage if record_type == "aid" else None,  # type: ignore[arg-type]
+                    stage=_stage_of(view, quantity, trigger, clause_amounts, attrs.stage)  # type: ignore[arg-type]
+                    if record_type == "aid"
+                    else None,
                     aggregate=aggregate,
                     amount=amount,
                     date=None if aggregate else record_date,
@@ -400,6 +423,35 @@ def _clause_records(
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+def _stage_of(
+    view: str,
+    quantity: AmountMention | None,
+    trigger: Trigger,
+    amounts: list[AmountMention],
+    stage: str | None,
+) -> str | None:
+    """'$37 million for drone detection, five generators handed over': the verb after another
+    figure tells that figure's stage, not this one's."""
+    if quantity is not None and quantity.end <= trigger.start:
+        between = [
+            a for a in amounts if a is not quantity and quantity.end <= a.start and a.end <= trigger.start
+        ]
+        gap = view[quantity.end : trigger.start]
+        if between and "," in gap and not re.search(r"\b(?:and|or|as\s+well\s+as)\b", gap):
+            return None  # not a list of what the verb tells ("40 tanks, 20 howitzers and 10 jets were delivered")
+    return stage
+
+
+def _owner(view: str, quantity: AmountMention | None, clause_actors: list[ActorMention]) -> str | None:
+    """'as its part of the Group of Seven's $50 billion': the actor whose figure it is."""
+    if quantity is None:
+        return None
+    for actor in clause_actors:
+        if actor.kind != "adjective" and re.fullmatch(r"['’]s\s+", view[actor.end : quantity.start]):
+            return actor.code
+    return None
 
 
 def _targets_of(
@@ -425,16 +477,27 @@ def _listed_donors(
         if a.start > trigger.end
         and a.code not in NON_DONORS
         and a.kind != "channel"
+        and not _GOVERNED.search(view[max(0, a.start - 12) : a.start])  # "co-financing with the World Bank"
         and any(
-            0 < m.start - a.end < 40 and not re.search(r"[.;]|\bto\b", view[a.end : m.start]) for m in money
+            0 < m.start - a.end < 40 and not re.search(r"[.;]|\b(?:to|from)\b", view[a.end : m.start])
+            for m in money
         )
     ]
 
 
+_GOVERNED = re.compile(r"\b(?:with|via|through|under|from|by|of|in|into|for)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def _pair(
-    donors: list[str], quantities: list[AmountMention | None], clause_actors: list[ActorMention]
+    view: str, donors: list[str], quantities: list[AmountMention | None], clause_actors: list[ActorMention]
 ) -> list[tuple[str, AmountMention | None]]:
-    if len(donors) == 1 or quantities == [None]:
+    if (
+        len(donors) == 1
+        or quantities == [None]
+        or (len(quantities) == 1 and _coordinated(view, donors, clause_actors))
+    ):
+        # one figure of donors named together ("from Japan and Norway"): each gives it jointly,
+        # and reconciliation counts it as a collective figure
         return [(d, q) for d in donors for q in quantities]
     if len(donors) == len(quantities):
         return list(zip(donors, quantities, strict=True))
@@ -445,6 +508,18 @@ def _pair(
         preceding = [a for a in clause_actors if a.code in donors and a.start < quantity.start]
         pairs.append((preceding[-1].code if preceding else donors[0], quantity))
     return pairs
+
+
+def _coordinated(view: str, donors: list[str], clause_actors: list[ActorMention]) -> bool:
+    """Whether the donors are named side by side ("Japan and Norway", "Latvia, Estonia and
+    Lithuania"), not in different roles of the clause."""
+    named = [a for a in clause_actors if a.code in donors]
+    if {a.code for a in named} != set(donors):
+        return False
+    return all(_JOINED.fullmatch(view[a.end : b.start]) for a, b in pairwise(named))
+
+
+_JOINED = re.compile(r",?\s*(?:and|&|,)\s*(?:the\s+)?", re.IGNORECASE)
 
 
 def _dedupe(records: list[Record]) -> list[Record]:

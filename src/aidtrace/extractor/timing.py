@@ -35,7 +35,7 @@ _SINCE_PHRASE = re.compile(r"\bsince\b[^,;]{0,40}$", re.IGNORECASE)
 # past participles of giving: the verb of a running total told in the perfect
 _GIVEN = (
     r"(?:provided|given|extended|disbursed|delivered|transferred|sent|committed|allocated|contributed|"
-    r"pledged|promised|paid|spent)"
+    r"pledged|promised|paid|spent|supplied|donated|shipped|granted|lent|handed\s+over|financed|funded)"
 )
 # "has already provided more than $8.5 billion"
 _ALREADY = re.compile(rf"\b(?:(?:has|have|had)\s+)?already\s+(?:\w+\s+)?{_GIVEN}\b", re.IGNORECASE)
@@ -48,6 +48,8 @@ _PERFECT_AFTER = re.compile(
     rf"[^.;]{{0,40}}\b(?:that|which)\s+(?:[\w.-]+\s+){{0,3}}(?:has|have)\s+(?:\w+\s+)?{_GIVEN}\b",
     re.IGNORECASE,
 )
+# "on top of the ¥12 billion already provided": the participle right after the figure
+_ALREADY_AFTER = re.compile(rf"\s*(?:\([^()]{{0,40}}\)\s*)?already\s+(?:been\s+)?{_GIVEN}\b", re.IGNORECASE)
 # "had pledged $600 million before this announcement": what was given up to a past point
 _PLUPERFECT = re.compile(rf"\bhad\s+(?:already\s+|previously\s+|earlier\s+)?{_GIVEN}\b", re.IGNORECASE)
 _TO_DATE = re.compile(
@@ -121,6 +123,7 @@ def record_timing(
         or _ALREADY.search(scope)  # ruling 1
         or _PERFECT_TOTAL.search(scope)
         or _PERFECT_AFTER.match(view, quantity.end, clause.end)
+        or _ALREADY_AFTER.match(view, quantity.end, clause.end)
     )
     if quantity.kind == "money" and (running or total):
         if context.published and context.published > INVASION:
