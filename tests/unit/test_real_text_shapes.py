@@ -469,3 +469,77 @@ def test_a_figure_before_a_participle_that_tells_another_figure_has_no_stage():
 def test_a_valuation_tells_no_stage():
     (package,) = full("Oslo puts a NOK 5 billion price tag on its new Ukraine package")
     assert package.stage is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an opinion poll about aid asserts no aid
+        ("Among Republicans, support for military aid to Ukraine stood at 38% in the March poll.", []),
+        # sanctions named as the cause of another act are not imposed in the sentence
+        (
+            "The entry bans are a response to the sanctions imposed on Russian citizens by the Canadian authorities.",
+            [],
+        ),
+        # a scheduled delivery and a stated commitment are pledges
+        (
+            "Canada is set to deliver a C$12 million aid package to Ukraine.",
+            [("aid", "CAN", "UKR", 12e6, "CAD")],
+        ),
+        (
+            "Denmark has made a commitment to provide DKK 2 billion every year to Ukraine.",
+            [("aid", "DNK", "UKR", 2e9, "DKK")],
+        ),
+        # counts of equipment by type or name, and of nationalities coordinated
+        ("Austria will transfer 12 more Bushmaster APCs to Ukraine.", [("aid", "AUT", "UKR", 12, "items")]),
+        (
+            "Japan will freeze the assets of 14 Russian and Belarusian individuals.",
+            [("sanction", "JPN", "RUS", 14, "people"), ("sanction", "JPN", "BLR", 14, "people")],
+        ),
+        # listing people or entities in a text about Russia is a sanction
+        (
+            "Norway added a further 17 persons and 4 entities to its list of sanctioned Russian persons.",
+            [("sanction", "NOR", "RUS", 17, "people"), ("sanction", "NOR", "RUS", 4, "entities")],
+        ),
+        # money that will go to a recipient, and a headline that grants
+        ("Portugal grants Ukraine another 40 million euros", [("aid", "PRT", "UKR", 40e6, "EUR")]),
+        # a restatement in another currency after a noun is no second figure
+        (
+            "Japan transfers the ¥2.5 billion recovery grant, about EUR 15 million, to Ukraine",
+            [("aid", "JPN", "UKR", 2.5e9, "JPY")],
+        ),
+        # three donors each with a figure: none is a restatement of another
+        (
+            "Canada is contributing C$2 billion, Britain £1 billion and Japan about $2 billion to Ukraine.",
+            [
+                ("aid", "CAN", "UKR", 2e9, "CAD"),
+                ("aid", "GBR", "UKR", 1e9, "GBP"),
+                ("aid", "JPN", "UKR", 2e9, "USD"),
+            ],
+        ),
+    ],
+)
+def test_polls_causes_schedules_counts_listings_and_restatements(text, expected):
+    assert records(text) == expected
+
+
+def test_the_new_figures_of_a_subject_that_names_a_measure_are_no_back_reference():
+    found = full(
+        "Canada imposed new sanctions on Russia on Monday, 4 March 2024. "
+        "The amendments list an additional 30 individuals and 12 entities under the regulations."
+    )
+    assert [(r.amount.value, r.amount.unit) for r in found if r.amount] == [(30, "people"), (12, "entities")]
+
+
+def test_a_word_of_giving_before_a_noun_it_modifies_is_no_predicate():
+    (record,) = full(
+        "At the conference, the European Commission signed guarantee and grant agreements worth €2 billion "
+        "for Ukraine."
+    )
+    assert (record.donor, record.amount.value) == ("EU", 2e9)
+    (accord,) = full("Finland and Ukraine sign agreement on security cooperation")
+    assert (accord.type, accord.donor) == ("agreement", "FIN")
+    (visit,) = full(
+        "Before meeting Zelensky, Prime Minister Fumio Kishida went to Bucha, near Kyiv, on 21 March 2023."
+    )
+    assert visit.type == "diplomacy"

@@ -74,7 +74,8 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
         "count": re.compile(
             rf"(?<![\w$€£¥.,-])(?P<num>{_NUM}|(?i:{numbers}))(?!\s?-?(?:mm|cm|km|kg|millimet|calibre|caliber)\b)"
             rf"(?:\s+(?i:(?P<scale>thousand|million|hundred)))?"
-            rf"(?P<mods>(?:\s+{_MODIFIER}){{0,4}})\s+"
+            # "32 Russian and Belarusian individuals": two coordinated names modify as one
+            rf"(?P<mods>(?:\s+(?:[A-Z][\w-]*\s+(?:and|or)\s+[A-Z][\w-]*|{_MODIFIER})){{0,4}})\s+"
             rf"(?P<unit>(?i:{counted}))\b"
         ),
         "gdp": re.compile(
@@ -226,7 +227,8 @@ def _overlaps(mention: AmountMention, found: list[AmountMention]) -> bool:
 
 
 _CONVERSION = re.compile(
-    r"^(?:\s+[a-z]+){0,2}?\s*(?:\(|,|-|–)?\s*(?:or\s+|about\s+|around\s+|approximately\s+|roughly\s+|some\s+|nearly\s+|"
+    # "¥8.8 billion, about EUR 47.7 million"; "¥8.8 billion recovery grant, about EUR 47.7 million"
+    r"^(?:(?:\s+(?-i:[a-z]+)){1,2}\s*[,(]|\s*(?:\(|,|-|–)?)\s*(?:or\s+|about\s+|around\s+|approximately\s+|roughly\s+|some\s+|nearly\s+|"
     r"almost\s+|equivalent\s+to\s+|equal\s+to\s+|worth\s+(?:about\s+|around\s+)?|i\.e\.\s+|over\s+|"
     r"more\s+than\s+|just\s+over\s+|just\s+under\s+)*$",
     re.IGNORECASE,

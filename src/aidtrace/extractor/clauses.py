@@ -55,13 +55,21 @@ def find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[Tri
     triggers = [
         Trigger(s, e, frozenset(classes), view[s:e].lower())
         for (s, e), classes in sorted(spans.items())
-        if not _needs_parse(lexicon, classes, view[s:e]) or is_verb(view[start:end], s - start)
+        if (not _needs_parse(lexicon, classes, view[s:e]) or is_verb(view[start:end], s - start))
+        and ("sign" in classes or not _COMPOUND_HEAD.match(view, e))  # "sign agreement" is a predicate
+        and not (view[s:e].lower() in ("grant", "grants") and _GRANT_HEAD.match(view, e))
     ]
     # a longer phrase ("handed over") wins over a word inside it
     triggers = [
         t for t in triggers if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)
     ]
     return [t for t in triggers if _is_predicate(view, t)]
+
+
+# "signed guarantee and grant agreements", "the aid package": a word of the lists that modifies
+# the noun after it is no predicate, whatever the tagger says
+_COMPOUND_HEAD = re.compile(r"\s+(?:agreements?|programmes?|programs?|schemes?|instruments?|mechanisms?)\b")
+_GRANT_HEAD = re.compile(r"\s+(?:aid|funds?|funding|money|packages?|support|financing|component)\b")
 
 
 def _needs_parse(lexicon: Lexicon, classes: set[str], word: str) -> bool:
@@ -242,13 +250,24 @@ def _trigger_type(
     # the target is named in the clause, or the document is about Russia and the verb can only
     # be a restrictive act ("These measures will target 35 senior officials of Gazprom")
     restrictive = _RESTRICTIVE.match(trigger.word) and russia_doc
+    # "The amendments list an additional 42 individuals and 21 entities", "added 54 persons to
+    # the list": a listing of people or entities in a text about Russia is a sanction
+    listing = (
+        russia_doc
+        and any(a.kind == "count" and a.amount.unit in ("people", "entities", "firms") for a in amounts)
+        and (
+            re.match(r"list|designat|blacklist", trigger.word)
+            or re.search(r"\bto\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,3}(?:list|register|schedule)", text)
+        )
+    )
     if (
         "sanction" in classes
-        and has("noun.sanction")
+        and (has("noun.sanction") or listing)
         and (
             any(a.code in TARGETS for a in actors)
             or re.search(r"\bRussia|\bBelarus|\bMoscow|\bMinsk", text)
             or restrictive
+            or listing
         )
     ):
         return "sanction", None
@@ -388,7 +407,9 @@ _COMMITTED_TO = re.compile(
     r"(?:(?:agree[sd]?|decide[sd]?|pledge[sd]?|promise[sd]?|commit(?:s|ted)|vow(?:s|ed)|vote[sd]?|"
     r"announce[sd]?|resolve[sd]?|move[sd]?|continue[sd]?|began|begun|start(?:s|ed)|undert(?:ook|akes)|"
     r"used|uses|took|takes|seized)\b[^.;]{0,60}?|"
-    r"(?:is|are|was|were|also|then|will|already|swiftly|quickly|now|and|first|going)\b(?:[^.;]{0,60}[,)])?)"
+    r"(?:is|are|was|were|also|then|will|already|swiftly|quickly|now|and|first|going)\b(?:[^.;]{0,60}[,)])?|"
+    # "is set to deliver", "a commitment to provide", "its decision to send"
+    r"(?:is|are|was|were)\s+(?:set|due|scheduled|poised)|(?:commitment|decision|pledge|promise)s?)"
     r"\s+to\s+$",
     re.IGNORECASE,
 )
@@ -429,6 +450,12 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
         return True  # "This is provided through bilateral channels"
     if any(a.start < clause.triggers[0].start and a.kind not in ("adjective",) for a in clause_actors):
         return False
+    if re.search(
+        r"\b(?:additional|further|more|new|another)\s+(?:[$€£¥]\s?)?\d",
+        view[trigger.end : clause.end],
+        re.IGNORECASE,
+    ):
+        return False  # "The amendments list an additional 42 individuals": new figures, no back-reference
     match = re.match(
         r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+((?:[\w-]+\s+){0,3}[\w-]+)",
         subject,

@@ -276,12 +276,28 @@ def _bullet_records(
     ]
 
 
+_PERCENT = re.compile(r"\d\s*(?:%|per\s*cent\b|percent\b)", re.IGNORECASE)
+_POLL = re.compile(
+    r"\b(?:polls?|polled|survey(?:ed|s)?|respondents|voters|Democrats|Republicans|approval|"
+    r"support\s+for|opposed|in\s+favou?r)\b",
+    re.IGNORECASE,
+)
+# "a response to the sanctions imposed by the American authorities": the cause of another act
+_IN_ANSWER_TO = re.compile(
+    r"\b(?:response|reaction|retaliation|retaliatory\s+measures?|countermeasures?|answer)\s+(?:to|for|against)\b"
+    r"[^.;]{0,100}$",
+    re.IGNORECASE,
+)
+
+
 def _is_excluded_sentence(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
     text = view[start:end]
     if text.rstrip("\"' ").endswith("?"):
         return True  # a question asserts nothing
     if re.match(r"\W*(?:If|Should|Were|Unless|Whether|Had)\b", text):
         return True  # a condition and its consequence: "Should the assets earn more, ..."
+    if _PERCENT.search(text) and _POLL.search(text):
+        return True  # an opinion poll: "support for military aid stood at 52%"
     return bool(lexicon.term_pattern("need").search(text))
 
 
@@ -303,12 +319,19 @@ def _clause_records(
     """The records of one clause; with `lead_only`, also a record without concrete content,
     for a list's lead-in ("He listed the amounts Japan provided as follows:") to lend its
     donor, stage and type to the items."""
+    giving = [t for t in clause.triggers if t.classes & {"pledge", "deliver"}]
+    if lead_only and giving:  # "listed the amounts Norway provided": the giving verb leads
+        clause = Clause(
+            clause.start, clause.end, [giving[0], *(t for t in clause.triggers if t is not giving[0])]
+        )
     trigger = clause.triggers[0]
     text = view[clause.start : clause.end]
     sentence_text = view[sentence[0] : sentence[1]]
+    if _IN_ANSWER_TO.search(view, sentence[0], trigger.start):
+        return [], []
     clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
     kind = clause_type(view, clause, actors, clause_amounts, lexicon, context.russia_doc)
-    if kind is None and lead_only and trigger.classes & {"pledge", "deliver"}:
+    if lead_only and giving:
         kind = ("aid", None)  # "the amounts Japan provided as follows:": what is given is listed
     if kind is None or is_unreal(view, clause, lexicon):
         return [], []
@@ -464,7 +487,7 @@ def _targets_of(
     own = [
         a.code for a in clause_actors if a.code in targets and quantity.start <= a.start < quantity.end + 3
     ]
-    return own[:1] or targets
+    return list(dict.fromkeys(own)) or targets
 
 
 def _listed_donors(
