@@ -65,6 +65,23 @@ _NEW_LEVEL = re.compile(
 )
 
 
+_ANNOUNCED = re.compile(
+    r"\b(?:will|shall|would|decided\s+to|decides\s+to|is\s+to|are\s+to|set\s+to|plans?\s+to)\b", re.IGNORECASE
+)
+_PACKAGE_SUBJECT = re.compile(
+    r"\b(?:the|this|its|a|new|latest|planned)\s+(?:[\w-]+\s+){0,3}(?:package|tranche|grant|loan)\b[^.;]{0,60}"
+    r"\b(?:amounts?|totals?|comes?|is\s+worth|will\s+amount)\b",
+    re.IGNORECASE,
+)
+_IN_TOTAL = re.compile(r"in total|in all|altogether|overall", re.IGNORECASE)
+# "30 more Bushmasters", "an additional €50 million": an increment, not a sum since a date
+_INCREMENT = re.compile(r"\b(?:more(?!\s+than)|additional|further|another|extra)\b", re.IGNORECASE)
+_PAST_GIVING = re.compile(
+    r"\b(?:provided|gave|disbursed|delivered|transferred|sent|allocated|contributed|paid|spent|supplied|donated)\b",
+    re.IGNORECASE,
+)
+
+
 def record_timing(
     view: str,
     clause: Clause,
@@ -104,9 +121,15 @@ def record_timing(
         "total" in t.classes and not re.search(r"\ba\s+$", view[max(0, t.start - 3) : t.start])
         for t in clause.triggers
     )
+    # "will contribute a total of", "decided to extend a $14.5 million grant in total", "the
+    # package will amount to a total of SEK 3 billion": one new package (ruling 2)
+    announced = bool(_ANNOUNCED.search(view, clause.start, quantity.start)) or bool(
+        _PACKAGE_SUBJECT.search(view, clause.start, quantity.start)
+    )
     if ranges and (estimate or total or lexicon.term_pattern("aggregate").search(text)):
         return True, ranges[0].period, None
-    if not _SUPERLATIVE_SINCE.search(text):
+    increment = _INCREMENT.search(view, max(clause.start, quantity.start - 20), quantity.end + 12)
+    if not _SUPERLATIVE_SINCE.search(text) and not increment:
         since = [d for d in dates if d.kind == "since" and d.value]
         since += [
             d
@@ -116,10 +139,14 @@ def record_timing(
         if since:
             return True, (min(since, key=lambda d: d.start).value or "", published), None
     after = view[quantity.end : min(clause.end, quantity.end + 40)]
+    to_date = _TO_DATE.search(scope) or _TO_DATE.match(after.lstrip(" ,"))  # "$12.1 billion so far"
+    if announced and to_date and _IN_TOTAL.fullmatch(to_date.group(0)):
+        to_date = None  # "a grant in total": the sum of one new package
+    if announced and not later_total and not to_date:
+        total = False
     running = (
         later_total
-        or _TO_DATE.search(scope)
-        or _TO_DATE.match(after.lstrip(" ,"))  # "$12.1 billion so far"
+        or to_date
         or _ALREADY.search(scope)  # ruling 1
         or _PERFECT_TOTAL.search(scope)
         or _PERFECT_AFTER.match(view, quantity.end, clause.end)
@@ -128,6 +155,18 @@ def record_timing(
     if quantity.kind == "money" and (running or total):
         if context.published and context.published > INVASION:
             return True, (f"{INVASION:%Y-%m}", published), None
+    if (
+        quantity.kind == "money"
+        and record_date
+        and len(record_date) == 4
+        and context.published
+        and int(record_date) < context.published.year
+        and _PAST_GIVING.search(view, clause.start, clause.end)
+        and re.search(rf"\b[Ii]n\s+{record_date}\b", view[clause.start : clause.end])
+        and not _ANNOUNCED.search(view, clause.start, clause.end)
+    ):
+        # "Canada provided C$2.4 billion to Ukraine's budget in 2023": a past year's sum (ruling 1)
+        return True, (record_date, record_date), None
     return False, None, record_date
 
 
