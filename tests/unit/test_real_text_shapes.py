@@ -543,3 +543,20 @@ def test_a_word_of_giving_before_a_noun_it_modifies_is_no_predicate():
         "Before meeting Zelensky, Prime Minister Fumio Kishida went to Bucha, near Kyiv, on 21 March 2023."
     )
     assert visit.type == "diplomacy"
+
+
+def test_sums_spent_exceeded_and_sent_in_the_progressive():
+    (spent,) = full(
+        "According to a weekly, Prague has already spent €1,2 bln in military support for Ukraine."
+    )
+    assert (spent.donor, spent.amount.value, spent.aggregate) == ("CZE", 1.2e9, True)
+    (exceeded,) = full(
+        "Norway's military assistance to Ukraine has exceeded NOK 9 billion, an official said."
+    )
+    assert (exceeded.donor, exceeded.amount.approx, exceeded.aggregate) == ("NOR", True, True)
+    (sending,) = full("In a support package worth $12million, Finland will be sending mortars to Ukraine.")
+    assert (sending.donor, sending.amount.value, sending.stage) == ("FIN", 12e6, "pledged")
+    (rockets,) = full(
+        "Belgium announced it would donate 4,000 surplus unguided air-to-surface rockets to Ukraine."
+    )
+    assert (rockets.amount.value, rockets.amount.unit, rockets.category) == (4000, "items", "military")

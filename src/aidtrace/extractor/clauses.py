@@ -97,8 +97,8 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     if trigger.word.endswith("ing"):
         # progressive ("is providing"), means ("by guaranteeing") or a participle clause that
         # continues the subject's act (", banning imports of ...", "and training soldiers")
-        if re.search(r"\b(?:is|are|was|were|been|by)\s+$", before):
-            return True
+        if re.search(r"\b(?:is|are|was|were|be|been|by)\s+$", before):
+            return True  # "is providing", "will be sending"
         if re.search(r"\bfor\s+$", before) and THANKS.search(
             view[max(0, trigger.start - 160) : trigger.start]
         ):

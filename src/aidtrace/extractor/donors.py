@@ -121,6 +121,13 @@ def find_donors(
     thanked = _thanked(view, clause, trigger, clause_actors, sentence_actors)
     if thanked:
         return thanked
+    if record_type == "aid" and "total" in trigger.classes:
+        # "Poland's military assistance to Ukraine has exceeded EUR 1.5 billion": the owner of the sum
+        owners = [
+            a for a in before if a.code not in NON_DONORS and re.match(r"['’]s\b", view[a.end : a.end + 2])
+        ]
+        if owners:
+            return _codes(owners[:1])
     subjects = [a for a in before if _is_subject(view, a, clause.start, record_type)]
     acting = [
         a
