@@ -560,3 +560,17 @@ def test_sums_spent_exceeded_and_sent_in_the_progressive():
         "Belgium announced it would donate 4,000 surplus unguided air-to-surface rockets to Ukraine."
     )
     assert (rockets.amount.value, rockets.amount.unit, rockets.category) == (4000, "items", "military")
+
+
+def test_the_items_of_a_sanctions_list_are_counted_against_the_targets_they_name():
+    found = full(
+        "On 3 March 2024, Norway imposed additional sanctions on Russia. These sanctions target:\n"
+        "- Four senior members of the Russian Government.\n"
+        "- Three individuals and two entities linked to the Belarusian armed forces.\n"
+    )
+    counted = [(r.recipient, r.amount.value, r.amount.unit) for r in found if r.amount]
+    assert counted == [
+        ("RUS", 4, "people"),
+        ("BLR", 3, "people"),
+        ("BLR", 2, "entities"),
+    ]

@@ -44,7 +44,7 @@ from aidtrace.extractor.lexicon import Lexicon, load_lexicon
 from aidtrace.extractor.parts import SPLIT, whole_from_context, wholes
 from aidtrace.extractor.sentences import clean, split_sentences
 from aidtrace.extractor.timing import in_relative_clause, record_timing, remember_events
-from aidtrace.model import Document, Record, Span
+from aidtrace.model import Amount, Document, Record, Span
 
 
 def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Record]:
@@ -241,12 +241,13 @@ def _bullet_records(
     """'- NOK 1 billion for humanitarian aid': a list item carries on its lead-in's record."""
     lead = context.lead_in
     assert lead is not None
+    units = ("items", "tonnes") if lead.type == "aid" else ("people", "entities", "firms", "items")
     amounts = [
         a
         for a in find_amounts(view, start, end, lexicon)
-        if a.kind == "money" or (lead.type == "aid" and a.amount.unit in ("items", "tonnes"))
+        if (a.kind == "money" and lead.type == "aid") or (a.kind == "count" and a.amount.unit in units)
     ]
-    if not amounts:
+    if not amounts or lead.type not in ("aid", "sanction"):
         return []
     clause = Clause(
         start,
@@ -255,6 +256,9 @@ def _bullet_records(
     )
     clause_actors = find_actors(view, start, end, lexicon, when=None)
     attrs = Attributes(view, clause, lead.type, None, clause_actors, lexicon)
+    # "- Five individuals with links to the Belarusian Armed Forces": the targets the item names
+    named = [a.code for a in clause_actors if a.code in ("RUS", "BLR")]
+    targets = list(dict.fromkeys(named)) if lead.type == "sanction" and named else [lead.recipient]
     dates = [d for d in find_dates(view, start, end, context.published) if d.kind == "point"]
     evidence = Span(start=start, end=end, text=doc.text[start:end])
     return [
@@ -262,18 +266,26 @@ def _bullet_records(
             doc_id=doc.doc_id,
             type=lead.type,
             donor=lead.donor,
-            recipient=lead.recipient,
+            recipient=target,
             evidence=evidence,
-            category=attrs.category or lead.category,  # type: ignore[arg-type]
-            subtype=attrs.subtype,
+            category=(attrs.category or lead.category) if lead.type == "aid" else None,  # type: ignore[arg-type]
+            subtype=attrs.subtype or (lead.subtype if lead.type == "sanction" else None),
             stage=lead.stage,
-            amount=amount_for(a, lead.donor),
+            amount=_entities(amount_for(a, lead.donor), lead.type),
             date=dates[0].value if dates else None,  # an item with no time of its own has none
             channel=attrs.channel,
             items=attrs.items,
         )
         for a in amounts
+        for target in targets
     ]
+
+
+def _entities(amount: Amount | None, record_type: str) -> Amount | None:
+    """Listed firms are entities in a sanction (ruling 5)."""
+    if amount and record_type == "sanction" and amount.unit == "firms":
+        return replace(amount, unit="entities")
+    return amount
 
 
 _PERCENT = re.compile(r"\d\s*(?:%|per\s*cent\b|percent\b)", re.IGNORECASE)
@@ -389,9 +401,7 @@ def _clause_records(
         owned = [(_owner(view, q, clause_actors) or d, q) for d, q in pairs]
         pairs = [(d, q) for i, (d, q) in enumerate(owned) if d not in NON_DONORS and (d, q) not in owned[:i]]
     for donor, quantity in pairs:
-        amount = amount_for(quantity, donor)
-        if amount and record_type == "sanction" and amount.unit == "firms":
-            amount = replace(amount, unit="entities")  # listed firms are entities (ruling 5)
+        amount = _entities(amount_for(quantity, donor), record_type)
         whole = parts.get(quantity.start) if quantity else None
         part_of = (
             amount_for(whole, donor)
