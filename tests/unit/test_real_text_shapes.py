@@ -574,3 +574,15 @@ def test_the_items_of_a_sanctions_list_are_counted_against_the_targets_they_name
         ("BLR", 3, "people"),
         ("BLR", 2, "entities"),
     ]
+
+
+def test_a_visit_first_told_in_passing_is_a_visit_once():
+    found = full(
+        "The prime minister's office announced during Justin Trudeau's visit to Ukraine on 10 June 2023 "
+        "that Canada will provide C$500 million in military aid. During his visit to Kyiv, Trudeau also "
+        "laid a wreath."
+    )
+    assert [(r.type, r.donor, r.date) for r in found] == [
+        ("aid", "CAN", "2023-06-10"),
+        ("diplomacy", "CAN", "2023-06-10"),
+    ]

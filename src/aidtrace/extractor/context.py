@@ -33,6 +33,7 @@ class Context:
     last_records: list[Record] = field(default_factory=list)  # the records of the last sentence that made any
     since_record: int = 0  # sentences since the last record
     split_left: int = 0  # sentences that may still name the parts of a sum "in two parts"
+    visitors: set[str] = field(default_factory=set)  # donors whose visit to Ukraine was told already
     events: list[tuple[str, str]] = field(default_factory=list)  # (sentence text, date)
     last_day: str | None = None
 

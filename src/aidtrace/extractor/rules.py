@@ -134,6 +134,7 @@ def _sentence_records(
         context.ukraine_recent += 1
     records: list[Record] = []
     named = any(a.code not in NON_DONORS and a.kind != "channel" for a in actors)
+    dateline_end = dateline.end() if dateline else start
     if _is_bullet(view, start) and context.lead_in is not None and not (triggers and named):
         # an item of a list names no actor of its own: it carries on its lead-in (ruling 4),
         # whatever verb it holds ("4. $220 million under THRIVE, to make spending efficient")
@@ -159,6 +160,8 @@ def _sentence_records(
                 lead = unfit[0] if unfit else None
             records.extend(made)
             previous_donors = donors or previous_donors
+    records += _visit_told_in_passing(doc, view, (dateline_end, end), actors, dates, records, context)
+    context.visitors.update(r.donor for r in records if r.type == "diplomacy")
     update_donor(view, actors, records, context)
     if lead_in:
         # "The package includes:" names no measure itself: its items continue a recent record
@@ -456,6 +459,48 @@ def _clause_records(
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+# "during Justin Trudeau's visit to Ukraine", "During the visit of Giorgia Meloni to Kyiv"
+_VISIT_IN_PASSING = re.compile(
+    r"\b(?i:during|on|after|at\s+the\s+end\s+of)\s+(?:(?P<own>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,2})['’]s|the|his|her)\s+"
+    r"(?:first\s+|surprise\s+|unannounced\s+|official\s+|state\s+|recent\s+)?(?:visit|trip)\s+"
+    r"(?:of\s+(?P<of>[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,2})\s+)?to\s+(?:Ukraine|Kyiv|Kiev|Kharkiv|Odesa|Lviv)\b"
+)
+
+
+def _visit_told_in_passing(
+    doc: Document,
+    view: str,
+    sentence: tuple[int, int],
+    actors: list[ActorMention],
+    dates: list[DateMention],
+    records: list[Record],
+    context: Context,
+) -> list[Record]:
+    """A leader's visit first told as the time of another act ("announced during Trudeau's
+    visit to Ukraine that ..."): a visit record, once per visitor and document."""
+    found = []
+    for match in _VISIT_IN_PASSING.finditer(view, *sentence):
+        span = match.span("own") if match.group("own") else match.span("of")
+        visitor = next((a for a in actors if a.kind == "official" and span[0] <= a.start < span[1] + 1), None)
+        if visitor is None or visitor.code in NON_DONORS or visitor.code in context.visitors:
+            continue
+        if any(r.type == "diplomacy" and r.donor == visitor.code for r in records + found):
+            continue
+        day = next((d.value for d in dates if d.kind == "point" and d.value and len(d.value) >= 7), None)
+        found.append(
+            Record(
+                doc_id=doc.doc_id,
+                type="diplomacy",
+                donor=visitor.code,
+                recipient="UKR",
+                evidence=Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]]),
+                subtype="visit",
+                date=day,
+            )
+        )
+    return found
 
 
 def _stage_of(
