@@ -480,7 +480,7 @@ def _visit_told_in_passing(
 ) -> list[Record]:
     """A leader's visit first told as the time of another act ("announced during Trudeau's
     visit to Ukraine that ..."): a visit record, once per visitor and document."""
-    found = []
+    found: list[Record] = []
     for match in _VISIT_IN_PASSING.finditer(view, *sentence):
         span = match.span("own") if match.group("own") else match.span("of")
         visitor = next((a for a in actors if a.kind == "official" and span[0] <= a.start < span[1] + 1), None)
