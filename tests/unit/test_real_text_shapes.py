@@ -586,3 +586,15 @@ def test_a_visit_first_told_in_passing_is_a_visit_once():
         ("aid", "CAN", "2023-06-10"),
         ("diplomacy", "CAN", "2023-06-10"),
     ]
+
+
+def test_each_count_of_refugees_is_hosted_by_the_country_told_with_it():
+    found = full(
+        "Romania is second with 81,000 individuals, while 95,000 Ukrainians have found refuge in Slovakia. "
+        "Nearly 60,000 people have arrived from Ukraine to Portugal since the start of the invasion."
+    )
+    assert [(r.donor, r.amount.value, r.aggregate) for r in found] == [
+        ("ROU", 81000, False),
+        ("SVK", 95000, False),
+        ("PRT", 60000, True),
+    ]

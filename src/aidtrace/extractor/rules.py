@@ -400,6 +400,11 @@ def _clause_records(
     pairs = _pair(view, donors, quantities, clause_actors)
     evidence = Span(start=sentence[0], end=sentence[1], text=doc.text[sentence[0] : sentence[1]])
     gdp_share = gdp_share_of(view, clause, lexicon)
+    if record_type == "refugees" and len(quantities) > 1:
+        # "Germany is second with 922,000 individuals, while 502,000 have found refuge in the
+        # Czech Republic": each count is hosted by the country told with it
+        pairs = [(_host_of(view, q, actors) or d, q) for d, q in pairs]
+        pairs = [(d, q) for i, (d, q) in enumerate(pairs) if (d, q) not in pairs[:i]]
     if record_type == "aid":  # "its part of the Group of Seven's $50 billion": the G7's figure
         owned = [(_owner(view, q, clause_actors) or d, q) for d, q in pairs]
         pairs = [(d, q) for i, (d, q) in enumerate(owned) if d not in NON_DONORS and (d, q) not in owned[:i]]
@@ -520,6 +525,34 @@ def _stage_of(
         if between and "," in gap and not re.search(r"\b(?:and|or|as\s+well\s+as)\b", gap):
             return None  # not a list of what the verb tells ("40 tanks, 20 howitzers and 10 jets were delivered")
     return stage
+
+
+def _host_of(view: str, quantity: AmountMention | None, actors: list[ActorMention]) -> str | None:
+    """The country a count of people is told with: named just before it in its own phrase
+    ("Germany is second with 922,000"), or right after it with in/to ("502,000 in Spain")."""
+    if quantity is None:
+        return None
+    best: tuple[int, str] | None = None
+    for actor in actors:
+        if actor.code in NON_DONORS or actor.kind not in ("country", "capital"):
+            continue
+        if actor.end <= quantity.start:
+            gap = view[actor.end : quantity.start]
+            if re.search(r"[;]|\b(?:while|whereas|and)\b|,\s", gap) or len(gap) > 60:
+                continue
+            distance = len(gap)
+        else:
+            gap = view[quantity.end : actor.start]
+            if (
+                len(gap) > 60
+                or not re.search(r"\b(?:in|to|into|for)\s+(?:the\s+)?$", gap)
+                or re.search(r"[;,]", gap)
+            ):
+                continue
+            distance = len(gap)
+        if best is None or distance < best[0]:
+            best = (distance, actor.code)
+    return best[1] if best else None
 
 
 def _owner(view: str, quantity: AmountMention | None, clause_actors: list[ActorMention]) -> str | None:
