@@ -598,3 +598,22 @@ def test_each_count_of_refugees_is_hosted_by_the_country_told_with_it():
         ("SVK", 95000, False),
         ("PRT", 60000, True),
     ]
+
+
+def test_passive_listings_goods_lists_and_participles_after_adverbs():
+    found = full(
+        "Norway imposes more sanctions on Russia. According to the Norwegian government, 21 Russian "
+        "individuals, along with 7 entities, were added to the list of those facing asset freezes."
+    )
+    assert [(r.donor, r.amount.value, r.amount.unit) for r in found if r.amount] == [
+        ("NOR", 21, "people"),
+        ("NOR", 7, "entities"),
+    ]
+    found = full(
+        "Korea tightens export controls on Russia. Korea added 120 more items to the list of items that "
+        "are banned from shipping to Russia. The newly added items include machine tools and drones."
+    )
+    assert [(r.type, r.amount.value if r.amount else None) for r in found] == [
+        ("sanction", None),
+        ("sanction", 120),
+    ]

@@ -106,9 +106,9 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         reporting = re.match(r"announc|say|stat|confirm|not|signal", trigger.word)
         return bool(re.search(r"(?:,|\band)\s+$", before)) and not reporting
     if re.search(r"(?:ed|en)$", trigger.word) and re.search(
-        r"\b(?:the|a|an|its|their|on|of|in|from|with)\s+$", before
+        r"\b(?:the|a|an|its|their|on|of|in|from|with)\s+(?:\w+ly\s+)?$", before
     ):
-        return False
+        return False  # "the frozen assets", "the newly added items": an adjective
     if re.search(r"(?:ed|en)$", trigger.word) and re.match(
         r"\s+(?:Russian\s+|Belarusian\s+|sovereign\s+|state\s+|central\s+bank\s+)*assets\b",
         view[trigger.end : trigger.end + 50],
@@ -252,9 +252,15 @@ def _trigger_type(
     restrictive = _RESTRICTIVE.match(trigger.word) and russia_doc
     # "The amendments list an additional 42 individuals and 21 entities", "added 54 persons to
     # the list": a listing of people or entities in a text about Russia is a sanction
+    # items too when the list is one of goods banned: "added 243 more items to the list of items
+    # banned from shipping to Russia"
+    goods_banned = re.search(
+        r"\b(?:export|import|ban|banned|prohibit\w*|control\w*|restrict\w*)", text, re.IGNORECASE
+    )
+    units = ("people", "entities", "firms", "items") if goods_banned else ("people", "entities", "firms")
     listing = (
         russia_doc
-        and any(a.kind == "count" and a.amount.unit in ("people", "entities", "firms") for a in amounts)
+        and any(a.kind == "count" and a.amount.unit in units for a in amounts)
         and (
             re.match(r"list|designat|blacklist", trigger.word)
             or re.search(r"\bto\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,3}(?:list|register|schedule)", text)

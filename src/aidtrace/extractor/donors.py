@@ -212,7 +212,13 @@ def find_donors(
     ]
     passive = bool(re.search(r"\b(?:was|were|been|being|is|are)\s+(?:\w+\s+)?$", subject_text))
     pronoun = bool(_PRONOUN_SUBJECT.search(subject_text))
-    if pronoun or not any(a.start < trigger.start for a in clause_actors):
+    # "32 Russian individuals ... were added to the list": only targets and adjectives before a passive
+    named_before = [
+        a
+        for a in clause_actors
+        if a.start < trigger.start and a.code not in NON_DONORS and a.kind != "adjective"
+    ]
+    if pronoun or not any(a.start < trigger.start for a in clause_actors) or (passive and not named_before):
         if passive and anywhere:
             return _codes(anywhere[:1])
         if context.donor and (passive or pronoun or not before):
