@@ -257,10 +257,12 @@ def _trigger_type(
     goods_banned = re.search(
         r"\b(?:export|import|ban|banned|prohibit\w*|control\w*|restrict\w*)", text, re.IGNORECASE
     )
-    units = ("people", "entities", "firms", "items") if goods_banned else ("people", "entities", "firms")
+    listed_units = (
+        ("people", "entities", "firms", "items") if goods_banned else ("people", "entities", "firms")
+    )
     listing = (
         russia_doc
-        and any(a.kind == "count" and a.amount.unit in units for a in amounts)
+        and any(a.kind == "count" and a.amount.unit in listed_units for a in amounts)
         and (
             re.match(r"list|designat|blacklist", trigger.word)
             or re.search(r"\bto\s+(?:the|its|their)\s+(?:[\w-]+\s+){0,3}(?:list|register|schedule)", text)
