@@ -12,6 +12,7 @@ share ("kroner", "crowns") keeps every candidate; the caller picks by the donor'
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -94,17 +95,13 @@ def find_amounts(view: str, start: int, end: int, lexicon: Lexicon) -> list[Amou
     $3 billion)") is dropped: it is the same amount.
     """
     patterns = _patterns(lexicon)
-    found: list[AmountMention] = []
+    found = _Spans()
     for name in ("prefix", "suffix", "spelled"):
         for match in patterns[name].finditer(view, start, end):
-            mention = _money(match, lexicon, view)
-            if mention and not _overlaps(mention, found):
-                found.append(mention)
+            found.add(_money(match, lexicon, view))
     for match in patterns["count"].finditer(view, start, end):
-        mention = _count(match, lexicon, view)
-        if mention and not _overlaps(mention, found):
-            found.append(mention)
-    return _drop_conversions(view, _merge_ranges(view, sorted(found, key=lambda m: m.start)))
+        found.add(_count(match, lexicon, view))
+    return _drop_conversions(view, _merge_ranges(view, found.mentions))
 
 
 def find_gdp_shares(view: str, start: int, end: int, lexicon: Lexicon) -> list[GdpShare]:
@@ -222,8 +219,25 @@ def _count(match: re.Match[str], lexicon: Lexicon, view: str) -> AmountMention |
     return AmountMention(match.start(), match.end(), Amount(value=value, unit=unit, approx=approx), "count")
 
 
-def _overlaps(mention: AmountMention, found: list[AmountMention]) -> bool:
-    return any(mention.start < f.end and f.start < mention.end for f in found)
+class _Spans:
+    """Mentions that do not overlap, kept in order of position; adding one that overlaps a
+    mention already there does nothing. Logarithmic per mention (bisect), so a sentence of
+    thousands of figures stays fast."""
+
+    def __init__(self) -> None:
+        self.mentions: list[AmountMention] = []
+        self._starts: list[int] = []
+
+    def add(self, mention: AmountMention | None) -> None:
+        if mention is None:
+            return
+        at = bisect.bisect_left(self._starts, mention.start)
+        if at > 0 and self.mentions[at - 1].end > mention.start:
+            return
+        if at < len(self.mentions) and self.mentions[at].start < mention.end:
+            return
+        self.mentions.insert(at, mention)
+        self._starts.insert(at, mention.start)
 
 
 _CONVERSION = re.compile(

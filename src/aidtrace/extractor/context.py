@@ -28,6 +28,8 @@ class Context:
     donor: str | None = None
     ukraine_strong: bool = False  # the document is about Ukraine throughout
     ukraine_recent: int = 99  # sentences since Ukraine was last named (not yet: many)
+    ukraine_here: bool = False  # the sentence being read names Ukraine (counted once per sentence)
+    estimate_here: bool = False  # the sentence being read tells an estimate ("the Kiel Institute estimated")
     lead_in: Record | None = None  # the record a list's lead-in sentence made ("... as follows:")
     last_record: Record | None = None
     last_records: list[Record] = field(default_factory=list)  # the records of the last sentence that made any

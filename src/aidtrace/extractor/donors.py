@@ -10,8 +10,8 @@ import re
 
 from aidtrace.extractor.actors import ActorMention
 from aidtrace.extractor.clauses import THANKS, Clause, Trigger
-from aidtrace.extractor.context import NON_DONORS, TARGETS, Context, count_ukraine
-from aidtrace.extractor.lexicon import BODIES, Lexicon
+from aidtrace.extractor.context import NON_DONORS, TARGETS, Context
+from aidtrace.extractor.lexicon import BODIES
 from aidtrace.model import Record
 
 _BLOCKING = re.compile(
@@ -316,18 +316,12 @@ _OTHER_BENEFICIARY = re.compile(
 
 
 def is_for_ukraine(
-    view: str,
-    sentence: tuple[int, int],
-    clause: Clause,
-    clause_actors: list[ActorMention],
-    donors: list[str],
-    context: Context,
-    lexicon: Lexicon,
+    view: str, clause: Clause, clause_actors: list[ActorMention], donors: list[str], context: Context
 ) -> bool:
     """Whether the clause's support goes to Ukraine: named in the sentence, or the text is about
     Ukraine and the clause names no other beneficiary ("to Turkey", "to help neighbouring
     Moldova", "Turkish quake victims", "to European farmers")."""
-    if count_ukraine(view[sentence[0] : sentence[1]], lexicon) or any(a.code == "UKR" for a in clause_actors):
+    if context.ukraine_here or any(a.code == "UKR" for a in clause_actors):
         return True  # "Kyiv", "Ukrainian", or a Ukrainian leader ("received Zelensky in Madrid")
     if not context.ukraine_doc or not (context.ukraine_strong or context.ukraine_recent <= 2):
         return False

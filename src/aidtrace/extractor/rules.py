@@ -128,7 +128,9 @@ def _sentence_records(
         t for t in find_triggers(view, start, end, lexicon) if not _describes_a_thing(view, t, actors)
     ]
     sentence_text = view[start:end]
-    if count_ukraine(sentence_text, lexicon):
+    context.ukraine_here = bool(count_ukraine(sentence_text, lexicon))
+    context.estimate_here = bool(lexicon.term_pattern("estimate").search(sentence_text))
+    if context.ukraine_here:
         context.ukraine_recent = 0
     else:
         context.ukraine_recent += 1
@@ -342,7 +344,7 @@ def _clause_records(
     trigger = clause.triggers[0]
     text = view[clause.start : clause.end]
     sentence_text = view[sentence[0] : sentence[1]]
-    if _IN_ANSWER_TO.search(view, sentence[0], trigger.start):
+    if _IN_ANSWER_TO.search(view, max(sentence[0], trigger.start - 160), trigger.start):
         return [], []
     clause_amounts = [a for a in amounts if clause.start <= a.start < clause.end]
     kind = clause_type(view, clause, actors, clause_amounts, lexicon, context.russia_doc)
@@ -361,9 +363,7 @@ def _clause_records(
     if record_type == "sanction":
         recipients = find_targets(clause_actors, actors, context)
     else:
-        recipients = (
-            ["UKR"] if is_for_ukraine(view, sentence, clause, clause_actors, donors, context, lexicon) else []
-        )
+        recipients = ["UKR"] if is_for_ukraine(view, clause, clause_actors, donors, context) else []
     if not recipients:
         return [], donors
     clause_dates = [
@@ -376,7 +376,7 @@ def _clause_records(
         or (d.start < clause.start and not any(t for t in clause.triggers if t.start < d.start))
         or (d.start >= clause.end and _REPORTING.match(view, clause.end, sentence[1]))
     ]
-    estimate = bool(lexicon.term_pattern("estimate").search(sentence_text))
+    estimate = context.estimate_here
     attrs = Attributes(view, clause, record_type, subtype, clause_actors, lexicon)
     kind_of = attrs.subtype or subtype
     counts = [
@@ -403,11 +403,10 @@ def _clause_records(
     if record_type == "refugees" and len(quantities) > 1:
         # "Germany is second with 922,000 individuals, while 502,000 have found refuge in the
         # Czech Republic": each count is hosted by the country told with it
-        pairs = [(_host_of(view, q, actors) or d, q) for d, q in pairs]
-        pairs = [(d, q) for i, (d, q) in enumerate(pairs) if (d, q) not in pairs[:i]]
+        pairs = _distinct([(_host_of(view, q, actors) or d, q) for d, q in pairs])
     if record_type == "aid":  # "its part of the Group of Seven's $50 billion": the G7's figure
         owned = [(_owner(view, q, clause_actors) or d, q) for d, q in pairs]
-        pairs = [(d, q) for i, (d, q) in enumerate(owned) if d not in NON_DONORS and (d, q) not in owned[:i]]
+        pairs = _distinct([(d, q) for d, q in owned if d not in NON_DONORS])
     for donor, quantity in pairs:
         amount = _entities(amount_for(quantity, donor), record_type)
         whole = parts.get(quantity.start) if quantity else None
@@ -525,6 +524,18 @@ def _stage_of(
         if between and "," in gap and not re.search(r"\b(?:and|or|as\s+well\s+as)\b", gap):
             return None  # not a list of what the verb tells ("40 tanks, 20 howitzers and 10 jets were delivered")
     return stage
+
+
+def _distinct(pairs: list[tuple[str, AmountMention | None]]) -> list[tuple[str, AmountMention | None]]:
+    """The pairs without repeats, in order (linear: a sentence may hold a thousand figures)."""
+    seen: set[tuple[str, int | None]] = set()
+    kept = []
+    for donor, quantity in pairs:
+        key = (donor, quantity.start if quantity else None)
+        if key not in seen:
+            seen.add(key)
+            kept.append((donor, quantity))
+    return kept
 
 
 def _host_of(view: str, quantity: AmountMention | None, actors: list[ActorMention]) -> str | None:
@@ -652,8 +663,17 @@ def _dedupe(records: list[Record]) -> list[Record]:
     # "pledged €50m, to be spent on demining kits": the figureless clause's items and kind join
     # the figure's record, and it is no record of its own
     merged = {id(r): r for r in kept}
+    figures: dict[tuple[object, ...], list[Record]] = {}
+    for other in kept:
+        if other.amount is not None:
+            figures.setdefault((other.type, other.donor, other.recipient, other.evidence.start), []).append(
+                other
+            )
     for record in kept:
-        figure = next((other for other in kept if _restates(record, other)), None)
+        if record.amount is not None:
+            continue
+        same = figures.get((record.type, record.donor, record.recipient, record.evidence.start), [])
+        figure = next((other for other in same if _restates(record, other)), None)
         if figure is not None:
             del merged[id(record)]
             merged[id(figure)] = replace(

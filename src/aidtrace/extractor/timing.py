@@ -65,6 +65,7 @@ _NEW_LEVEL = re.compile(
 )
 
 
+_REACH = 240  # how far before a figure its timing cues are looked for
 _ANNOUNCED = re.compile(
     r"\b(?:will|shall|would|decided\s+to|decides\s+to|is\s+to|are\s+to|set\s+to|plans?\s+to)\b", re.IGNORECASE
 )
@@ -108,7 +109,9 @@ def record_timing(
         return False, None, record_date
     if _PART.search(view[max(clause.start, quantity.start - 40) : quantity.start]):
         return False, None, record_date
-    scope = view[clause.start : quantity.start]
+    # the cues of a figure stand near it: a bounded window keeps a sentence of a thousand
+    # figures linear
+    scope = view[max(clause.start, quantity.start - _REACH) : quantity.start]
     # a sum up to a past point or a new level is a running total wherever it stands in the clause
     later_total = _PLUPERFECT.search(scope) or _NEW_LEVEL.search(scope[-80:])
     if quantity is not quantities[0] and not estimate and not later_total:
@@ -123,8 +126,9 @@ def record_timing(
     )
     # "will contribute a total of", "decided to extend a $14.5 million grant in total", "the
     # package will amount to a total of SEK 3 billion": one new package (ruling 2)
-    announced = bool(_ANNOUNCED.search(view, clause.start, quantity.start)) or bool(
-        _PACKAGE_SUBJECT.search(view, clause.start, quantity.start)
+    near = max(clause.start, quantity.start - _REACH)
+    announced = bool(_ANNOUNCED.search(view, near, quantity.start)) or bool(
+        _PACKAGE_SUBJECT.search(view, near, quantity.start)
     )
     if ranges and (estimate or total or lexicon.term_pattern("aggregate").search(text)):
         return True, ranges[0].period, None
