@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,14 @@ def test_openapi_describes_reads_writes_and_the_token(client: TestClient):
         assert "get" in paths[path]
     assert "post" in paths["/api/documents"]
     assert paths["/api/records/{record_id}/review"]["post"]["security"] == [{"HTTPBearer": []}]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    scripts = re.findall(r'<script src="([^"]+)"', docs.text)
+    assert scripts == ["/static/vendor/swagger-ui-bundle.js", "/static/api-docs.js"]  # ours, no CDN
+    for path in [*scripts, "/static/vendor/swagger-ui.css"]:
+        assert client.get(path).status_code == 200
+    assert "<script>" not in docs.text  # the CSP allows no inline script
+    assert client.get("/static/vendor/none.js").status_code == 404
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -230,3 +230,17 @@ def test_a_hostile_document_runs_no_script(page: Any, server: dict[str, str], tm
     page.goto("/measures?q=field+hospitals")
     assert dialogs == []
     shot(page, "hostile-document")
+
+
+def test_api_docs_list_every_operation_from_bundled_assets(page: Any, server: dict[str, str]):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/api/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    described = api(server, "/api/openapi.json")["paths"]
+    operations = sum(len(methods) for methods in described.values())
+    listed = page.locator(".opblock-summary-path").all_inner_texts()
+    assert len(listed) == operations
+    assert {path.replace("\u200b", "") for path in listed} == set(described)
+    assert all(url.startswith(server["url"]) for url in requested)  # nothing from another site
+    shot(page, "api-docs")

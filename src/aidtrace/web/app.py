@@ -245,7 +245,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         'Every error is `{"error": {"status", "code", "message"}}`.',
         version=_version(),
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by pages.api_docs from bundled assets, under the CSP
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

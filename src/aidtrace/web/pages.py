@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from aidtrace import queries
 from aidtrace.counting import STATUSES
-from aidtrace.errors import InvalidRequest
+from aidtrace.errors import InvalidRequest, NotFound
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, SUBTYPES
 from aidtrace.queries import REVIEW_FILTERS, SORTS
 from aidtrace.review import FIELDS
@@ -500,27 +500,49 @@ async def upload_form(request: Request, background: BackgroundTasks, store: Stor
     return _see_other(f"/documents/{result.doc.doc_id if result.doc else meta['doc_id']}")
 
 
-@router.get("/static/vendor/plotly.min.js")
-def plotly_bundle(request: Request) -> Response:
-    """Plotly's own bundle, from the installed plotly package (no CDN, works offline)."""
-    body, etag = _plotly()
+VENDOR = {  # name -> (package, file in it, media type): bundles served from installed packages
+    "plotly.min.js": ("plotly", "", "text/javascript; charset=utf-8"),
+    "swagger-ui-bundle.js": ("fastapi_offline", "static/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+    "swagger-ui.css": ("fastapi_offline", "static/swagger-ui.css", "text/css; charset=utf-8"),
+}
+
+
+@router.get("/static/vendor/{name}")
+def vendor_bundle(request: Request, name: str) -> Response:
+    """Plotly's bundle (from the plotly package) and Swagger UI's (from fastapi-offline),
+    served by the app itself: no CDN, so the dashboard and /api/docs work offline and under
+    the Content-Security-Policy (scripts from this site only)."""
+    if name not in VENDOR:
+        raise NotFound(f"no file {name!r} among the bundled scripts and styles")
+    body, etag = _vendor(name)
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     return Response(
         body,
-        media_type="text/javascript; charset=utf-8",
+        media_type=VENDOR[name][2],
         headers={"ETag": etag, "Cache-Control": "public, max-age=86400"},
     )
 
 
 @cache
-def _plotly() -> tuple[bytes, str]:
+def _vendor(name: str) -> tuple[bytes, str]:
     import hashlib
 
-    from plotly.offline import get_plotlyjs
+    package, path, _media = VENDOR[name]
+    if package == "plotly":
+        from plotly.offline import get_plotlyjs
 
-    body = get_plotlyjs().encode("utf-8")
+        body = get_plotlyjs().encode("utf-8")
+    else:
+        body = (resources.files(package) / path).read_bytes()
     return body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """Swagger UI over /api/openapi.json, from the bundles above and static/api-docs.js (the
+    CSP forbids the inline script of FastAPI's own docs page)."""
+    return render(request, "api_docs.html")
 
 
 STATIC = Path(str(resources.files("aidtrace.web") / "static"))
