@@ -13,6 +13,7 @@ from typing import Any
 
 from aidtrace import counting
 from aidtrace.counting import STATUSES
+from aidtrace.describe import describe_measure, donor_name
 from aidtrace.errors import InvalidRequest, NotFound
 from aidtrace.model import CATEGORIES, COUNT_UNITS, RECORD_TYPES, STAGES
 from aidtrace.money import share_of_gdp, to_constant
@@ -415,6 +416,11 @@ def timeline(store: Store, *, donor: str, latest: int | None = None) -> list[Row
     return [typed(row) for row in rows]
 
 
+def document_count(store: Store) -> int:
+    """How many documents the store holds; 0 is a database nothing was ingested into yet."""
+    return int(store.scalar("SELECT COUNT(*) FROM documents") or 0)
+
+
 def count_measures(store: Store, *, donor: str) -> int:
     return int(
         store.scalar(
@@ -623,48 +629,46 @@ def _latest_overall(points: list[Row]) -> Row | None:
 
 
 def describe(store: Store, rows: list[Row]) -> list[Row]:
-    """Give each measure row a one-line `description`: its instrument (subtype), channel,
-    items and amount, or else its first source sentence, trimmed."""
-    ids = [row["measure_id"] for row in rows]
+    """Give each measure row a one-line `description` (describe.describe_measure: its
+    instrument, channel, items and amount, or else its first source sentence, trimmed), the
+    donor's name (`donor_name`) and its `first_source`: {doc_id, title, url, published,
+    sentence} of the earliest published document that mentions it (None if none)."""
     items: dict[str, list[str]] = {}
-    sentence: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for link in store.query(
-            f"""SELECT mr.measure_id, r.items, r.evidence_text FROM measure_records mr
-                JOIN records r ON r.record_id = mr.record_id
-                WHERE mr.measure_id IN ({", ".join("?" * len(chunk))}) ORDER BY r.doc_id, r.position""",
-            chunk,
-        ):
-            found = items.setdefault(link["measure_id"], [])
-            found += [item for item in json.loads(link["items"] or "[]") if item not in found]
-            sentence.setdefault(link["measure_id"], link["evidence_text"])
-    for row in rows:
-        row["description"] = _description(
-            row, items.get(row["measure_id"], []), sentence.get(row["measure_id"])
+    first: dict[str, Row] = {}
+    for link in _mention_links(store, [row["measure_id"] for row in rows]):
+        found = items.setdefault(link["measure_id"], [])
+        found += [item for item in json.loads(link["items"] or "[]") if item not in found]
+        first.setdefault(
+            link["measure_id"],
+            {key: link[key] for key in ("doc_id", "title", "url", "published")}
+            | {"sentence": link["evidence_text"]},
         )
+    for row in rows:
+        source = first.get(row["measure_id"])
+        row["description"] = describe_measure(
+            row, items=items.get(row["measure_id"], []), sentence=source["sentence"] if source else None
+        )
+        row["donor_name"] = donor_name(row.get("donor"))
+        row["first_source"] = source
     return rows
 
 
+def _mention_links(store: Store, ids: list[str]) -> list[Row]:
+    """The mentions of the given measures with their documents, earliest published first."""
+    links: list[Row] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        links += store.query(
+            f"""SELECT mr.measure_id, r.items, r.evidence_text, d.doc_id, d.title, d.url, d.published
+                FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
+                JOIN documents d ON d.doc_id = r.doc_id
+                WHERE mr.measure_id IN ({", ".join("?" * len(chunk))})
+                ORDER BY d.published IS NULL, d.published, r.doc_id, r.position""",
+            chunk,
+        )
+    return links
+
+
 def _description(row: Row, items: list[str], sentence: str | None) -> str:
-    parts = [str(row["subtype"]).replace("_", " ")] if row.get("subtype") else []
-    if row.get("channel"):
-        parts.append(f"via {row['channel']}")
-    if items:
-        parts.append(", ".join(items[:6]) + (", …" if len(items) > 6 else ""))
-    if row.get("amount_value") is not None:
-        parts.append(_figure(float(row["amount_value"]), str(row["amount_unit"])))
-    if len(parts) >= 2 or not sentence:  # enough to tell it apart; else its sentence says more
-        return " · ".join(parts)
-    text = " ".join(sentence.split())
-    return text if len(text) <= 140 else text[:139].rstrip() + "…"
-
-
-def _figure(value: float, unit: str) -> str:
-    """4.5e9 USD -> 'USD 4.5 bn'; 49 entities -> '49 entities'."""
-    if unit in COUNT_UNITS:
-        return f"{value:,.0f} {unit}"
-    for size, word in ((1e9, "bn"), (1e6, "m")):
-        if abs(value) >= size:
-            return f"{unit} {value / size:,.3g} {word}"
-    return f"{unit} {value:,.0f}"
+    """The old name of describe.describe_measure, kept for its callers."""
+    return describe_measure(row, items=items, sentence=sentence)
