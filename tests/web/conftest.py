@@ -70,3 +70,12 @@ def assert_error(response: object, status: int, code: str) -> dict[str, object]:
     assert isinstance(error["message"], str)
     assert error["message"]
     return dict(error)
+
+
+@pytest.fixture
+def empty_client(tmp_path: Path) -> Iterator[TestClient]:
+    """The app over a new database nothing was ingested into."""
+    with TestClient(
+        create_app(WebConfig(db=f"sqlite:///{tmp_path / 'empty.db'}", token=TOKEN))
+    ) as test_client:
+        yield test_client

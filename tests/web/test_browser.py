@@ -133,7 +133,7 @@ def _rows(page: Any) -> list[str]:
 def test_filters_search_and_sorting_change_the_rows(page: Any, server: dict[str, str]):
     page.goto("/measures")
     everything = _rows(page)
-    page.fill("input[name=donor]", "JPN")
+    page.select_option("#donor-picker", "JPN")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**/measures?*donor=JPN*")
     japan = _rows(page)

@@ -36,9 +36,10 @@ from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from aidtrace import budget, pipeline
-from aidtrace.errors import AidtraceError, ConfigError
+from aidtrace.errors import AidtraceError, ConfigError, InvalidRequest
 from aidtrace.ingest import failure_for
 from aidtrace.model import DocumentResult
+from aidtrace.params import InvalidParameter
 from aidtrace.reconcile import reconcile
 from aidtrace.settings import Settings
 from aidtrace.store import Store, default_url, open_store
@@ -292,6 +293,13 @@ def error_response(request: Request, status: int, code: str, message: str, **ext
 
 async def _aidtrace_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AidtraceError)
+    if isinstance(exc, InvalidRequest):
+        # one kind of error, one answer: every invalid parameter is a 422 'invalid_request',
+        # whether pydantic or aidtrace (params.py, queries) found it
+        if isinstance(exc, InvalidParameter):
+            details = [{"where": f"query.{exc.name}", "problem": str(exc)}]
+            return error_response(request, 422, "invalid_request", str(exc), details=details)
+        return error_response(request, 422, "invalid_request", str(exc))
     return error_response(request, exc.status, exc.code, str(exc))
 
 

@@ -9,13 +9,14 @@ http(s) URLs. Forms that write check the CSRF token and the signed-in session.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -24,14 +25,18 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from aidtrace import queries
 from aidtrace.counting import STATUSES
+from aidtrace.describe import donor_label, donor_name
 from aidtrace.errors import InvalidRequest, NotFound
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, SUBTYPES
-from aidtrace.queries import REVIEW_FILTERS, SORTS
+from aidtrace.money import GDP_YEAR, share_of_gdp
+from aidtrace.params import InvalidParameter, check_constant_year, constant_years, resolve_donor
+from aidtrace.queries import REVIEW_FILTERS
 from aidtrace.review import FIELDS
 from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
-from aidtrace.web.api import DOC_ID, Filters, get_store, store_upload
-from aidtrace.web.highlight import context_of, segments
+from aidtrace.web import reads
+from aidtrace.web.api import Filters, get_store, store_upload
+from aidtrace.web.highlight import context_of, matched, segments
 from aidtrace.web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -55,6 +60,9 @@ def _environment() -> Environment:
     env.filters["amount"] = amount
     env.filters["safe_url"] = safe_url
     env.filters["donor_name"] = donor_name
+    env.filters["donor_label"] = donor_label
+    env.filters["shown"] = shown
+    env.filters["audit_value"] = audit_value
     env.filters["percent"] = percent
     env.globals["status_text"] = STATUS_TEXT
     return env
@@ -98,18 +106,78 @@ def amount(row: dict[str, Any]) -> str:
     return f"{prefix}{value:,.0f} {unit}"
 
 
-def donor_name(code: str | None) -> str:
-    """A donor's name from the country and body lists ("JPN" -> "Japan"); the code if unknown."""
-    if not code:
-        return ""
-    return _names().get(code, code)
+@dataclass(frozen=True, slots=True)
+class Show:
+    """What the money figures of the overview and donor pages are in: USD or EUR at current
+    prices, USD at constant prices of a base year, or percent of the donor's GDP."""
+
+    currency: str = "USD"
+    constant: int | None = None
+    gdp: bool = False
+
+    @property
+    def unit(self) -> str:
+        if self.gdp:
+            return f"% of {GDP_YEAR} GDP"
+        return f"USD at {self.constant} prices" if self.constant else self.currency
+
+    @property
+    def money_currency(self) -> str:
+        return "USD" if self.gdp else self.currency  # shares of GDP are taken of USD sums
+
+    def params(self) -> dict[str, str]:
+        return {
+            k: v
+            for k, v in {
+                "currency": self.currency,
+                "constant": str(self.constant or ""),
+                "gdp": "1" if self.gdp else "",
+            }.items()
+            if v and v != "USD"
+        }
 
 
-@cache
-def _names() -> dict[str, str]:
-    from aidtrace.extractor.lexicon import load_lexicon
+def show_params(
+    currency: Annotated[Literal["USD", "EUR"], Query()] = "USD",
+    constant: Annotated[str | None, Query(max_length=10)] = None,
+    gdp: Annotated[bool, Query()] = False,
+) -> Show:
+    """The switches as query parameters, checked like the API's (params.py)."""
+    year = None
+    if constant and constant.strip():
+        if not constant.strip().isdigit():
+            raise InvalidParameter(
+                "constant", f"constant {constant!r} is not a year; choose a base year such as 2024"
+            )
+        year = check_constant_year(int(constant), name="constant")
+    if year and currency != "USD":
+        raise InvalidParameter("constant", "constant prices use the US GDP deflator: choose USD with them")
+    if year and gdp:
+        raise InvalidParameter(
+            "gdp", f"% of GDP compares current-price sums with {GDP_YEAR} GDP: choose current prices with it"
+        )
+    return Show(currency, year, gdp)
 
-    return dict(load_lexicon().country_names)
+
+ShowDep = Annotated[Show, Depends(show_params)]
+
+
+def shown(value: float | None, show: Show) -> str:
+    """A figure as the switches say: 'EUR 1.20 bn', or '0.123%' of GDP."""
+    if show.gdp:
+        return "—" if value is None else f"{value:.3f}%"
+    return money(value, show.money_currency)
+
+
+def audit_value(value: Any) -> str:
+    """A field's value in the audit trail: yes/no for flags, '—' for none, numbers in full."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
 
 
 def percent(value: float | None) -> str:
@@ -133,7 +201,11 @@ templates = Jinja2Templates(env=_environment())
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> Response:
     csrf = request.cookies.get(CSRF_COOKIE) or new_csrf()
     guard = request.app.state.guard
+    if "state" not in context:  # documents and last update, for the banner and the footer
+        with request.app.state.pool.store() as store:
+            context["state"] = reads.database_state(store)
     context.update(
+        empty_hint=reads.EMPTY_HINT,
         request=request,
         csrf=csrf,
         reviewer=guard.reviewer(request.cookies.get(SESSION_COOKIE)),
@@ -151,7 +223,14 @@ def _https(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", http_status=status, status_code=status, message=message)
+    """An error as a page for someone in a browser: the hints meant for the command line or
+    the API ("list them with 'aidtrace measures'") give way to the page's own links."""
+    said = "; ".join(part for part in message.split("; ") if not _for_other_readers(part)) or message
+    return render(request, "error.html", http_status=status, status_code=status, message=said, state=None)
+
+
+def _for_other_readers(part: str) -> bool:
+    return "'aidtrace " in part or "GET /api" in part
 
 
 def _writer(request: Request, csrf: str | None) -> str:
@@ -167,46 +246,72 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-# --- charts -----------------------------------------------------------------------------
+# --- charts ---------------------------------------------------------------------------
+# Values are divided down to a readable unit ("USD bn") rather than Plotly's SI ticks
+# ("60G"). A chart with nothing to draw is None, and the page says so instead of bare axes.
 
 
-def bar_chart(rows: list[dict[str, Any]], key: str, title: str, *, top: int = 20) -> dict[str, Any]:
-    rows = [row for row in rows if row.get("total")][:top]
+def _scale(values: list[float], unit: str) -> tuple[float, str]:
+    """The divisor and axis title for `values`: 1e9 and 'USD bn'; a percent stays as it is."""
+    top = max((abs(v) for v in values), default=0.0)
+    if unit.startswith("%"):
+        return 1.0, unit
+    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "m"), (1e3, "thousand")):
+        if top >= size:
+            return size, f"{unit}, {word}"
+    return 1.0, unit
+
+
+def _scaled(values: list[float], size: float) -> list[float]:
+    return [round(value / size, 4) for value in values]
+
+
+def bar_chart(
+    rows: list[dict[str, Any]], key: str, title: str, *, unit: str, top: int = 20
+) -> dict[str, Any] | None:
+    """Bars of rows' `value` (money or percent) by `key`; None when no row has one."""
+    rows = [row for row in rows if row.get("value")][:top]
+    if not rows:
+        return None
+    size, axis = _scale([row["value"] for row in rows], unit)
     return {
         "data": [
             {
                 "type": "bar",
                 "x": [str(row[key]) if row[key] is not None else "unknown" for row in rows],
-                "y": [round(row["total"], 2) for row in rows],
-                "hovertemplate": "%{x}: USD %{y:,.0f}<extra></extra>",
+                "y": _scaled([row["value"] for row in rows], size),
+                "hovertemplate": f"%{{x}}: %{{y:,.3~f}} ({axis})<extra></extra>",
             }
         ],
-        "layout": _layout(title),
+        "layout": _layout(title, axis),
     }
 
 
-def stacked_chart(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
+def stacked_chart(rows: list[dict[str, Any]], title: str, *, unit: str) -> dict[str, Any] | None:
     """Bars per year, stacked by category: the timeline of counted measures; measures without
-    a date of their own stand in an "undated" bar, never dropped."""
+    a date of their own stand in an "undated" bar, never dropped. None when nothing to draw."""
+    rows = [row for row in rows if row.get("value")]
+    if not rows:
+        return None
     years = [str(y) for y in sorted({row["year"] for row in rows if row["year"] is not None})]
-    if any(row["year"] is None and row.get("total") for row in rows):
+    if any(row["year"] is None for row in rows):
         years.append(UNDATED)
     by: dict[str, dict[str, float]] = {}
     for row in rows:
-        if row.get("total"):
-            year = UNDATED if row["year"] is None else str(row["year"])
-            by.setdefault(row["category"] or "unspecified", {})[year] = row["total"]
+        year = UNDATED if row["year"] is None else str(row["year"])
+        by.setdefault(row["category"] or "unspecified", {})[year] = row["value"]
+    size, axis = _scale([sum(v.get(year, 0.0) for v in by.values()) for year in years], unit)
     traces = [
         {
             "type": "bar",
             "name": category,
             "x": years,
-            "y": [round(values.get(year, 0.0), 2) for year in years],
-            "hovertemplate": f"{category} %{{x}}: USD %{{y:,.0f}}<extra></extra>",
+            "y": _scaled([values.get(year, 0.0) for year in years], size),
+            "hovertemplate": f"{category} %{{x}}: %{{y:,.3~f}} ({axis})<extra></extra>",
         }
         for category, values in sorted(by.items())
     ]
-    layout = _layout(title)
+    layout = _layout(title, axis)
     layout["barmode"] = "stack"
     layout["xaxis"] = {"type": "category"}
     return {"data": traces, "layout": layout}
@@ -215,10 +320,15 @@ def stacked_chart(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
 UNDATED = "undated"
 
 
-def cumulative_chart(found: dict[str, Any], title: str) -> dict[str, Any]:
+def cumulative_chart(found: dict[str, Any], title: str) -> dict[str, Any] | None:
     """The computed cumulative line (committed, delivered) with the reported running totals
-    as points; a click on a point opens its source sentence (customdata)."""
+    as points; a click on a point opens its source sentence (customdata). In USD."""
     series = found["series"]
+    reported = [r for point in found["points"] for r in point["reported"]]
+    if not series and not reported:
+        return None
+    everything = [row[f"{basis}_usd"] for row in series for basis in ("committed", "delivered")]
+    size, axis = _scale(everything + [r["value_usd"] for r in reported], "USD")
     traces: list[dict[str, Any]] = [
         {
             "type": "scatter",
@@ -226,12 +336,11 @@ def cumulative_chart(found: dict[str, Any], title: str) -> dict[str, Any]:
             "line": {"shape": "hv"},
             "name": f"computed {basis}",
             "x": [row["date"] for row in series],
-            "y": [round(row[f"{basis}_usd"], 2) for row in series],
-            "hovertemplate": f"{basis} by %{{x}}: USD %{{y:,.0f}}<extra></extra>",
+            "y": _scaled([row[f"{basis}_usd"] for row in series], size),
+            "hovertemplate": f"{basis} by %{{x}}: %{{y:,.3~f}} ({axis})<extra></extra>",
         }
         for basis in ("committed", "delivered")
     ]
-    reported = [r for point in found["points"] for r in point["reported"]]
     traces.append(
         {
             "type": "scatter",
@@ -239,67 +348,122 @@ def cumulative_chart(found: dict[str, Any], title: str) -> dict[str, Any]:
             "marker": {"size": 10, "symbol": "diamond"},
             "name": "reported running total",
             "x": [r["as_of"] for r in reported],
-            "y": [round(r["value_usd"], 2) for r in reported],
+            "y": _scaled([r["value_usd"] for r in reported], size),
             "text": [r["sources"][0]["title"] or r["sources"][0]["doc_id"] for r in reported],
             "customdata": [_sentence_link(r["sources"][0]) for r in reported],
-            "hovertemplate": "%{text}<br>reported USD %{y:,.0f} as of %{x}<extra></extra>",
+            "hovertemplate": f"%{{text}}<br>reported %{{y:,.3~f}} ({axis}) as of %{{x}}<extra></extra>",
         }
     )
-    return {"data": traces, "layout": _layout(title)}
+    return {"data": traces, "layout": _layout(title, axis)}
 
 
 def _sentence_link(source: dict[str, Any]) -> str:
     return f"/documents/{quote(str(source['doc_id']))}#span-{quote(str(source['record_id']))}"
 
 
-def _layout(title: str) -> dict[str, Any]:
+def _layout(title: str, axis: str) -> dict[str, Any]:
     return {
         "title": {"text": title, "font": {"size": 15}},
         "margin": {"t": 40, "r": 10, "b": 60, "l": 70},
-        "yaxis": {"title": {"text": "USD"}, "tickformat": "~s"},
+        "yaxis": {"title": {"text": axis}, "tickformat": ",~r"},
         "height": 340,
         "legend": {"orientation": "h"},
     }
+
+
+def _valued(rows: list[dict[str, Any]], show: Show, donor: str | None = None) -> list[dict[str, Any]]:
+    """Rows of queries.totals with the `value` the switches ask for: the sum itself, or its
+    share of GDP (of the row's donor, or of `donor`); largest first."""
+    for row in rows:
+        code = donor or row.get("donor")
+        if not show.gdp:
+            row["value"] = row["total"]
+        else:
+            row["value"] = share_of_gdp(row["total"], code) if code and row["total"] is not None else None
+    return sorted(rows, key=lambda row: -(row["value"] or 0.0)) if show.gdp else rows
+
+
+def _totals(store: Store, by: tuple[str, ...], show: Show, donor: str | None = None) -> dict[str, Any]:
+    found = queries.totals(store, by=by, currency=show.money_currency, constant=show.constant, donor=donor)
+    found["totals"] = _valued(found["totals"], show, donor)
+    return found
+
+
+def _constant_choices() -> list[int]:
+    first, last = constant_years()
+    return list(range(last, first - 1, -1))
 
 
 # --- pages ------------------------------------------------------------------------------
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, store: StoreDep) -> Response:
-    by_donor = queries.totals(store, by=("donor",))
-    stacked = queries.totals(store, by=("year", "category"))["totals"]
+def overview(request: Request, store: StoreDep, show: ShowDep) -> Response:
+    by_donor = _totals(store, ("donor",), show)
+    # a share of GDP is a donor's; the years of all donors together stay in money
+    years_show = Show() if show.gdp else show
+    stacked = _totals(store, ("year", "category"), years_show)["totals"]
     return render(
         request,
         "overview.html",
+        show=show,
+        switches=_switches(show),
         by_donor=by_donor["totals"],
         by_type=queries.by_type(store),
         reported=by_donor["reported"][:30],
         collective=queries.describe(
             store, queries.measures(store, status="collective", aggregate=None, limit=30)
         ),
-        donor_chart=bar_chart(by_donor["totals"], "donor", "Aid by donor (single measures, USD)"),
-        timeline_chart=stacked_chart(stacked, "Aid by year and category (USD)"),
+        donor_chart=bar_chart(
+            by_donor["totals"], "donor", f"Aid by donor (single measures, {show.unit})", unit=show.unit
+        ),
+        timeline_chart=stacked_chart(
+            stacked, f"Aid by year and category ({years_show.unit})", unit=years_show.unit
+        ),
     )
 
 
+def _switches(show: Show) -> dict[str, Any]:
+    return {"years": _constant_choices(), "gdp_year": GDP_YEAR, "query": urlencode(show.params())}
+
+
+@router.get("/donors", response_class=HTMLResponse)
+def donors_page(request: Request, store: StoreDep) -> Response:
+    return render(request, "donors.html", donors=reads.donors_present(store))
+
+
 @router.get("/donors/{donor}", response_class=HTMLResponse)
-def donor_profile(request: Request, store: StoreDep, donor: str) -> Response:
-    code = donor.upper()
-    if not DOC_ID.fullmatch(code):
-        raise InvalidRequest(f"{donor!r} is not a donor code")
-    tables = {key: queries.totals(store, by=(key,), donor=code)["totals"] for key in ("category", "stage")}
+def donor_profile(request: Request, store: StoreDep, donor: str, show: ShowDep) -> Response:
+    try:
+        code = resolve_donor(store, donor[:100], name="donor")
+    except InvalidParameter as missing:
+        return render(
+            request,
+            "donor_missing.html",
+            http_status=404,
+            asked=donor[:100],
+            message=str(missing),
+            donors=reads.donors_present(store),
+        )
+    if code != donor:  # "japan", "jpn": the page has one address
+        target = f"/donors/{quote(code)}" + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(target, status_code=307)
+    tables = {key: _totals(store, (key,), show, code)["totals"] for key in ("category", "stage")}
     reported = queries.totals(store, by=("donor",), donor=code)["reported"]
-    stacked = queries.totals(store, by=("year", "category"), donor=code)["totals"]
+    stacked = _totals(store, ("year", "category"), show, code)["totals"]
     timeline = queries.timeline(store, donor=code, latest=300)
     cumulative = queries.cumulative(store, donor=code)
+    label = donor_label(code)
     return render(
         request,
         "donor.html",
         donor=code,
+        show=show,
+        switches=_switches(show),
+        has_gdp=share_of_gdp(1.0, code) is not None,
         cumulative=cumulative,
         cumulative_chart=cumulative_chart(
-            cumulative, f"{code}: computed cumulative aid and reported running totals (USD)"
+            cumulative, f"{label}: computed cumulative aid and reported running totals (USD)"
         ),
         reported_points=[r for point in cumulative["points"] for r in point["reported"]],
         sentence_link=_sentence_link,
@@ -309,27 +473,54 @@ def donor_profile(request: Request, store: StoreDep, donor: str) -> Response:
         reported=reported,
         timeline=timeline,
         timeline_total=queries.count_measures(store, donor=code),
-        timeline_chart=stacked_chart(stacked, f"{code}: aid by year and category (USD)"),
+        timeline_chart=stacked_chart(
+            stacked, f"{label}: aid by year and category ({show.unit})", unit=show.unit
+        ),
         conflicts=queries.conflicts(store, donor=code, limit=200),
     )
+
+
+COLUMNS = (  # the measures table: heading, sort key (None: not sortable), numeric
+    ("date", "date", False),
+    ("donor", "donor", False),
+    ("type", "type", False),
+    ("description", None, False),
+    ("status", "status", False),
+    ("category", "category", False),
+    ("stage", "stage", False),
+    ("amount", "amount", True),
+    ("USD", "amount", True),
+    ("mentions", "mentions", True),
+)
 
 
 @router.get("/measures", response_class=HTMLResponse)
 def measures_page(request: Request, store: StoreDep, filters: Filters, page: int = 1) -> Response:
     page = max(1, min(page, 100_000))
-    rows = queries.measures(store, **filters, limit=PAGE + 1, offset=(page - 1) * PAGE)
+    rows = reads.measures(store, filters, limit=PAGE + 1, offset=(page - 1) * PAGE)
+    shown_rows = queries.describe(store, rows[:PAGE])
+    if filters["q"]:
+        sentences = reads.matching_sentences(store, [row["measure_id"] for row in shown_rows], filters["q"])
+        for row in shown_rows:
+            row["matched"] = matched(sentences.get(row["measure_id"], ""), filters["q"])
     given = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    if filters["donor"]:
+        given["donor"] = filters["donor"]  # a name typed into the URL is shown as its code
     return render(
         request,
         "measures.html",
-        rows=queries.describe(store, rows[:PAGE]),
+        rows=shown_rows,
+        summary=reads.view_summary(store, filters),
+        donors=reads.donors_present(store),
+        columns=COLUMNS,
         statuses=STATUSES,
         filters=filters,
         given=given,
         page=page,
+        first=(page - 1) * PAGE + 1,
         more=len(rows) > PAGE,
         query=lambda **change: urlencode({k: v for k, v in {**given, **change}.items() if v}),
-        sorts=list(SORTS),
+        exportable=filters["sort"] in queries.SORTS,
         types=RECORD_TYPES,
         categories=CATEGORIES,
         stages=STAGES,
@@ -377,12 +568,39 @@ def record_page(request: Request, store: StoreDep, record_id: str) -> Response:
         "record.html",
         record=found,
         context=context_of(text, evidence["start"], evidence["end"]),
-        log=review_log(store, record_id=record_id),
+        log=[
+            {**entry, "changes": changes(entry["before"], entry["after"])}
+            for entry in review_log(store, record_id=record_id)
+        ],
         types=RECORD_TYPES,
         categories=CATEGORIES,
         stages=STAGES,
         subtypes=sorted({s for subs in SUBTYPES.values() for s in subs}),
     )
+
+
+AUDITED = (*FIELDS, "review_status")  # what a decision can change, as the audit trail shows it
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields a decision changed, each with its value before and after (a record as
+    queries.contract_record gives it: the amount nested, flags as booleans)."""
+    old, new = _flat(before), _flat(after)
+    return [
+        {"field": name, "before": old.get(name), "after": new.get(name)}
+        for name in AUDITED
+        if old.get(name) != new.get(name)
+    ]
+
+
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    amount = record.get("amount") or {}
+    flat = {name: record.get(name) for name in AUDITED}
+    flat.update(
+        amount_value=amount.get("value"), amount_unit=amount.get("unit"), amount_approx=amount.get("approx")
+    )
+    flat["review_status"] = record.get("review_status") or "unreviewed"
+    return flat
 
 
 @router.post("/records/{record_id}/review")
@@ -431,6 +649,32 @@ def review_queue(
 @router.get("/conflicts", response_class=HTMLResponse)
 def conflicts_page(request: Request, store: StoreDep) -> Response:
     return render(request, "conflicts.html", rows=queries.conflicts(store, limit=500))
+
+
+@router.get("/methodology", response_class=HTMLResponse)
+def methodology(request: Request) -> Response:
+    """docs/records.md as a page: what a record is, its fields, the rulings on hard cases."""
+    return render(request, "methodology.html", body=methodology_html())
+
+
+@cache
+def methodology_html() -> str | None:
+    """docs/records.md as HTML; None when the docs are not installed with the package."""
+    for path in (Path(str(resources.files("aidtrace") / "docs" / "records.md")), REPO_DOCS / "records.md"):
+        if path.is_file():
+            return markdown_html(path.read_text(encoding="utf-8"))
+    return None
+
+
+def markdown_html(text: str) -> str:
+    """Markdown rendered by markdown-it with raw HTML off: a tag in the text is shown as
+    text, and links of unsafe schemes (javascript:, data:) are not made."""
+    from markdown_it import MarkdownIt
+
+    return str(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
+
+
+REPO_DOCS = Path(__file__).resolve().parents[3] / "docs"  # a checkout or an editable install
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -502,7 +746,11 @@ async def upload_form(request: Request, background: BackgroundTasks, store: Stor
 
 VENDOR = {  # name -> (package, file in it, media type): bundles served from installed packages
     "plotly.min.js": ("plotly", "", "text/javascript; charset=utf-8"),
-    "swagger-ui-bundle.js": ("fastapi_offline", "static/swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+    "swagger-ui-bundle.js": (
+        "fastapi_offline",
+        "static/swagger-ui-bundle.js",
+        "text/javascript; charset=utf-8",
+    ),
     "swagger-ui.css": ("fastapi_offline", "static/swagger-ui.css", "text/css; charset=utf-8"),
 }
 

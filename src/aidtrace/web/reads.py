@@ -18,26 +18,27 @@ Row = dict[str, Any]
 
 EMPTY_HINT = "no documents yet: run `aidtrace ingest PATH` or `aidtrace demo`"
 
-# the dashboard's table sorts by every column both ways; "-x" is descending
-_COLUMNS = {
-    "date": "sort_date",
-    "donor": "donor",
-    "type": "type, subtype",
-    "status": "status",
-    "category": "category",
-    "stage": "stage",
-    "amount": "COALESCE(value_usd, -1)",
-    "mentions": "mentions",
+# the dashboard's table sorts by every column both ways ("-x" is descending); empty values
+# sort as "" (first rising) on SQLite and PostgreSQL alike, which order NULLs differently
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "date": ("sort_date",),
+    "donor": ("donor",),
+    "type": ("type", "COALESCE(subtype, '')"),
+    "status": ("status",),
+    "category": ("COALESCE(category, '')",),
+    "stage": ("COALESCE(stage, '')",),
+    "amount": ("COALESCE(value_usd, -1)",),
+    "mentions": ("mentions",),
 }
 SORTS = {
     **queries.SORTS,
-    **{name: f"{sql}, sort_date, measure_id" for name, sql in _COLUMNS.items() if name not in queries.SORTS},
+    **{name: ", ".join((*parts, "sort_date", "measure_id")) for name, parts in _COLUMNS.items()},
     **{
-        f"-{name}": f"{', '.join(part + ' DESC' for part in sql.split(', '))}, sort_date DESC, measure_id"
-        for name, sql in _COLUMNS.items()
-        if f"-{name}" not in queries.SORTS
+        f"-{name}": ", ".join(f"{part} DESC" for part in (*parts, "sort_date", "measure_id"))
+        for name, parts in _COLUMNS.items()
     },
 }
+SORTS.update({key: queries.SORTS[key] for key in queries.SORTS})  # the API's own keys keep their order
 
 
 def database_state(store: Store) -> Row:
@@ -107,7 +108,9 @@ def measures(store: Store, filters: Row, *, limit: int, offset: int = 0) -> list
     """queries.measures with any sort of SORTS (every column of the dashboard's table)."""
     where, params = _where(filters)
     order = SORTS[filters.get("sort") or "-date"]
-    rows = store.query(f"SELECT * FROM measures{where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset])
+    rows = store.query(
+        f"SELECT * FROM measures{where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+    )
     return [typed(row) for row in rows]
 
 
