@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers import write_pdf
-from tests.web.conftest import AUTH, all_pages, assert_error
+from tests.web.conftest import AUTH, all_pages, assert_error, assert_every_sort
 
 # --- reads ---------------------------------------------------------------------------------
 
@@ -444,16 +444,7 @@ def test_no_error_message_shows_a_pattern(client: TestClient):
 
 
 def test_every_sort_of_the_dashboard_works_both_ways(client: TestClient):
-    everything = {m["measure_id"] for m in all_pages(client, "/api/measures", kind="all", limit=500)}
-    for column in ("date", "donor", "type", "status", "category", "stage", "amount", "mentions"):
-        rising = all_pages(client, "/api/measures", kind="all", sort=column, limit=500)
-        falling = all_pages(client, "/api/measures", kind="all", sort=f"-{column}", limit=500)
-        assert {m["measure_id"] for m in rising} == everything == {m["measure_id"] for m in falling}
-        key = "value_usd" if column == "amount" else ("sort_date" if column == "date" else column)
-        values = [(m[key] if m[key] is not None else (-1 if column == "amount" else "")) for m in rising]
-        assert values == sorted(values), column
-        values = [(m[key] if m[key] is not None else (-1 if column == "amount" else "")) for m in falling]
-        assert values == sorted(values, reverse=True), column
+    assert_every_sort(client)
 
 
 def test_an_empty_database_says_how_to_fill_it(empty_client: TestClient):

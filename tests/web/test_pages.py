@@ -86,6 +86,10 @@ def test_an_unknown_donor_is_a_page_for_browser_users(client: TestClient):
     assert "aidtrace " not in missing.text.split("<main>")[1].split("</main>")[0]
     close = client.get("/donors/Japn", headers=HTML)
     assert "did you mean Japan (JPN)?" in close.text
+    queue = client.get("/review", params={"donor": "XYZ"}, headers=HTML)
+    assert queue.status_code == 422
+    assert "&#39;XYZ&#39; is not a donor code or name" in queue.text
+    assert 'value="JPN"' in client.get("/review", params={"donor": "japan"}).text
     named = client.get("/donors/japan", params={"currency": "EUR"}, follow_redirects=False)
     assert named.status_code == 307
     assert named.headers["location"] == "/donors/JPN?currency=EUR"

@@ -2,7 +2,10 @@
 
 Lists page with `limit` and `offset` and answer {items, limit, offset, next_offset}, where
 next_offset is null on the last page (found by reading one row more, never by counting).
-Filters and sorting are those of the CLI; every value is a bound SQL parameter.
+Filters are those of the CLI, checked by aidtrace.params as the CLI checks them (a donor by
+code or name, real calendar dates, a covered constant-price year); every invalid parameter
+is a 422 with a message saying what to write. Measures sort by every column of the
+dashboard's table (web/reads.SORTS). Every value is a bound SQL parameter.
 """
 
 from __future__ import annotations

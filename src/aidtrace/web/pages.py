@@ -35,7 +35,7 @@ from aidtrace.review import FIELDS
 from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
 from aidtrace.web import reads
-from aidtrace.web.api import Filters, get_store, store_upload
+from aidtrace.web.api import Filters, donor_param, get_store, store_upload
 from aidtrace.web.highlight import context_of, matched, segments
 from aidtrace.web.security import (
     CSRF_COOKIE,
@@ -630,16 +630,15 @@ def review_queue(
     if status not in REVIEW_FILTERS:
         raise InvalidRequest(f"status {status!r} is not one of: {', '.join(REVIEW_FILTERS)}")
     page = max(1, min(page, 100_000))
-    rows = queries.record_dicts(
-        store, review=status, donor=donor or None, limit=PAGE + 1, offset=(page - 1) * PAGE
-    )
+    code = donor_param(store, donor)
+    rows = queries.record_dicts(store, review=status, donor=code, limit=PAGE + 1, offset=(page - 1) * PAGE)
     return render(
         request,
         "review.html",
         rows=rows[:PAGE],
         status=status,
         statuses=REVIEW_FILTERS,
-        donor=donor or "",
+        donor=code or "",
         page=page,
         more=len(rows) > PAGE,
         log=review_log(store, limit=20),

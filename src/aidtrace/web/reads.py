@@ -2,7 +2,7 @@
 for the picker, each measure's first source and the sentence a search matched, totals of
 a filtered view, and the measures list sorted by any column of the dashboard's table.
 
-In: a Store and filters already checked (web/checks.py). Out: plain dicts. Every value is a
+In: a Store and filters already checked (web/api.measure_filters, aidtrace.params). Out: plain dicts. Every value is a
 bound parameter; ORDER BY clauses come from the fixed table SORTS.
 """
 
