@@ -7,10 +7,11 @@ stderr) or a setting is wrong; 2 bad usage.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -21,12 +22,14 @@ import click
 from aidtrace import __version__, pipeline, queries
 from aidtrace.batch.cli import batch, load
 from aidtrace.counting import STATUSES
+from aidtrace.describe import donor_label
 from aidtrace.errors import AidtraceError, ConfigError, InvalidRequest
 from aidtrace.exports import FORMATS as EXPORT_FORMATS
 from aidtrace.exports import WHAT, export
 from aidtrace.ingest import find_files
-from aidtrace.model import CATEGORIES, RECORD_TYPES, DocumentResult, RunSummary
-from aidtrace.output import FORMATS, ROW_FORMATS, RecordWriter, render_rows
+from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, DocumentResult, RunSummary
+from aidtrace.output import FORMATS, ROW_FORMATS, RecordWriter, amount_text, render_rows
+from aidtrace.params import InvalidParameter, check_constant_year, check_period, parse_date, resolve_donor
 from aidtrace.pipeline import run
 from aidtrace.reconcile import reconcile
 from aidtrace.settings import load_settings
@@ -37,13 +40,25 @@ PROGRESS_THRESHOLD = 20  # documents; fewer finish before a bar would help
 
 
 class AidtraceGroup(click.Group):
-    """Turns errors a user can act on into one 'Error: ...' line and exit code 1."""
+    """Turns errors a user can act on into one 'Error: ...' line and exit code 1, and the
+    library's logged warnings into 'warning: ...' lines on stderr."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        logger = logging.getLogger("aidtrace")
+        if not any(isinstance(h, _WarningLines) for h in logger.handlers):
+            logger.addHandler(_WarningLines(logging.WARNING))
         try:
             return super().invoke(ctx)
         except AidtraceError as err:
             raise click.ClickException(str(err)) from None
+
+
+class _WarningLines(logging.Handler):
+    """A logged warning (a document read in another encoding, a record left out) as a line on
+    the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
 
 
 @click.group(cls=AidtraceGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,15 +115,17 @@ def extract(
     """
     settings = load_settings()
     files = list(find_files(paths))
-    summary = RunSummary()
+    summary, undated = RunSummary(), _Undated()
     with _open_output(output) as out:
         writer = RecordWriter(out, fmt)
         for result in _progress(run(paths, manifest=manifest, settings=settings), len(files), quiet):
             summary.add(result)
+            undated.add(result)
             if result.failure:
                 click.echo(f"error: {result.failure.message}", err=True)
             writer.write(result.records)
         writer.close()
+    undated.warn()
     if not quiet:
         click.echo(_summary_line(summary, output), err=True)
     if summary.failed:
@@ -137,6 +154,47 @@ def format_option(function: Any) -> Any:
     )(function)
 
 
+@contextmanager
+def reading(db: str | None, *, documents: bool = True) -> Iterator[Store]:
+    """The store a read command reads: a database file that does not exist is an error (only
+    ingest and demo create one), and so, with `documents`, is one nothing was ingested into."""
+    url = db or default_url()
+    if _missing_file(url) is not None:
+        if db is None:
+            raise queries.EmptyDatabase(queries.NO_DOCUMENTS)  # a fresh machine: nothing built yet
+        raise ConfigError(_no_file(db))
+    with open_store(url) as store:
+        if documents:
+            queries.require_documents(store)
+        yield store
+
+
+def _no_file(db: str) -> str:
+    return (
+        f"no database file at {_missing_file(db)} (database {db}): check the path for a typo, or "
+        f"build it with 'aidtrace ingest PATH --db {db}' or 'aidtrace demo --db {db}'"
+    )
+
+
+def _missing_file(url: str) -> Path | None:
+    """The SQLite file `url` names when it does not exist; None for PostgreSQL, memory or a file there."""
+    if "://" in url and not url.startswith("sqlite:///"):
+        return None  # PostgreSQL (or an unsupported URL, which open_store names)
+    path = url.removeprefix("sqlite:///")
+    return None if path == ":memory:" or Path(path).exists() else Path(path)
+
+
+def _donor(store: Store, text: str | None) -> str | None:
+    return resolve_donor(store, text, name="--donor") if text is not None else None
+
+
+def _period(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    since = parse_date(since, name="--since") if since is not None else None
+    until = parse_date(until, name="--until") if until is not None else None
+    check_period(since, until)
+    return since, until
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -159,12 +217,19 @@ def ingest(
     settings = load_settings()
     total = len(list(find_files(paths)))
     with open_store(db) as store:
-        bar = _Progress(total, quiet)
-        summary = pipeline.ingest(paths, store, manifest=manifest, settings=settings, on_result=bar.step)
+        bar, undated = _Progress(total, quiet), _Undated()
+
+        def step(result: DocumentResult) -> None:
+            bar.step(result)
+            undated.add(result)
+
+        summary = pipeline.ingest(paths, store, manifest=manifest, settings=settings, on_result=step)
         bar.close()
         for failure in summary.failures:
             click.echo(f"error: {failure.message}", err=True)
-        measures = None if no_reconcile else reconcile(store)
+        undated.warn()
+        with _working("reconciling"):
+            measures = None if no_reconcile else reconcile(store)
     if not quiet:
         line = _summary_line(summary, None) + f", {summary.unchanged} unchanged"
         if measures is not None:
@@ -178,12 +243,13 @@ def ingest(
 @db_option
 def reconcile_command(db: str | None) -> None:
     """Group stored records into measures again (also run after every ingest)."""
-    with open_store(db) as store:
-        click.echo(f"{reconcile(store)} measures")
+    with reading(db, documents=False) as store, _working("reconciling"):
+        count = reconcile(store)
+    click.echo(f"{count} measures")
 
 
 @main.command(name="measures")
-@click.option("--donor", metavar="ISO3", help="Donor code, e.g. JPN, DEU, EU.")
+@click.option("--donor", metavar="DONOR", help="Donor code or name, e.g. JPN, Japan, EU.")
 @click.option("--type", "kind", type=click.Choice(RECORD_TYPES), help="Record type.")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Aid category.")
 @click.option("--since", metavar="DATE", help="On or after this date (YYYY, YYYY-MM or YYYY-MM-DD).")
@@ -193,6 +259,9 @@ def reconcile_command(db: str | None) -> None:
     "--status",
     type=click.Choice(STATUSES),
     help="Only measures of this counting status (default: any but rejected).",
+)
+@click.option(
+    "--search", metavar="WORDS", help="Only measures a source sentence of which contains WORDS (shown)."
 )
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True)
 @format_option
@@ -205,47 +274,102 @@ def measures_command(
     until: str | None,
     aggregates: bool,
     status: str | None,
+    search: str | None,
     limit: int,
     fmt: str,
     db: str | None,
 ) -> None:
-    """List measures, newest first, each with its counting status.
+    """List measures, newest first: a short id ('aidtrace show ID'), the donor, what the
+    measure is, its counting status, amount and date.
 
     Status: counted (in the sums), part_of (a component of a counted measure, named in
     part_of_measure), running_total (a total reported by a source), collective (a G7 or
     NATO figure made of members' shares), rejected (every mention rejected by review).
+    JSON and CSV give every field, with description, donor_name and first_source.
     """
-    with open_store(db) as store:
-        rows = queries.measures(
-            store,
-            donor=donor,
-            type=kind,
-            category=category,
-            since=since,
-            until=until,
-            aggregate=None if status else aggregates,
-            status=status,
-            limit=limit,
+    since, until = _period(since, until)
+    with reading(db) as store:
+        q = search.strip() if search and search.strip() else None
+        filters: dict[str, Any] = {
+            "donor": _donor(store, donor),
+            "type": kind,
+            "category": category,
+            "since": since,
+            "until": until,
+            "aggregate": None if status else aggregates,
+            "status": status,
+            "q": q,
+        }
+        rows = queries.describe(store, queries.measures(store, **filters, limit=limit))
+        if q:
+            queries.matches(store, rows, q)
+        total = queries.measure_count(store, **filters) if len(rows) == limit else len(rows)
+        short = queries.short_ids(store, [row["measure_id"] for row in rows])
+    if fmt == "json":
+        click.echo(render_rows(rows, fmt=fmt))
+    elif fmt == "csv":
+        click.echo(render_rows([_flat_measure(row) for row in rows], fmt=fmt, columns=MEASURE_CSV), nl=False)
+    else:
+        table = [_measure_line(row, short[row["measure_id"]]) for row in rows]
+        columns = ["id", "donor", "what", "amount", "date"]
+        columns.append("sentence" if q else "description")
+        click.echo(
+            render_rows(table, fmt=fmt, columns=columns, width=_terminal_width(), empty="No measures match.")
         )
-    columns = [
-        "measure_id",
-        "donor",
-        "type",
-        "status",
-        "category",
-        "subtype",
-        "stage",
-        "amount_value",
-        "amount_unit",
-        "value_usd",
-        "date",
-        "placed_on",
-        "placed_by",
-        "part_of_measure",
-        "mentions",
-        "conflicts",
-    ]
-    click.echo(render_rows(rows, fmt=fmt, columns=columns, width=_terminal_width()))
+    if total > len(rows):
+        click.echo(f"showing {len(rows):,} of {total:,} measures; --limit {total} shows all", err=True)
+
+
+MEASURE_CSV = [
+    "measure_id",
+    "donor",
+    "donor_name",
+    "type",
+    "status",
+    "category",
+    "subtype",
+    "stage",
+    "amount_value",
+    "amount_unit",
+    "amount_approx",
+    "value_usd",
+    "value_eur",
+    "date",
+    "placed_on",
+    "placed_by",
+    "part_of_measure",
+    "mentions",
+    "conflicts",
+    "description",
+    "first_source_title",
+    "first_source_url",
+]
+
+
+def _flat_measure(row: dict[str, Any]) -> dict[str, Any]:
+    source = row.get("first_source") or {}
+    return {**row, "first_source_title": source.get("title"), "first_source_url": source.get("url")}
+
+
+def _measure_line(row: dict[str, Any], short_id: str) -> dict[str, Any]:
+    """A measure as one table row for people: short id, donor by name, what, how much, when."""
+    match = row.get("match")
+    return {
+        "id": short_id,
+        "donor": donor_label(row.get("donor")),
+        "what": " ".join(part for part in (row["type"], row.get("stage")) if part)
+        + ("" if row["status"] == "counted" else f" ({row['status'].replace('_', ' ')})"),
+        "amount": amount_text(row.get("amount_value"), row.get("amount_unit"), row.get("amount_approx")),
+        "date": _when(row),
+        "description": row.get("description"),
+        "sentence": match and _marked(match),
+    }
+
+
+def _marked(match: dict[str, Any]) -> str:
+    """The matching sentence with the match between » and «."""
+    sentence, start, end = match["sentence"], match["start"], match["end"]
+    return " ".join(f"{sentence[:start]}»{sentence[start:end]}«{sentence[end:]}".split())
 
 
 @main.command()
@@ -258,7 +382,7 @@ def measures_command(
 )
 @click.option("--currency", type=click.Choice(["USD", "EUR"]), default="USD", show_default=True)
 @click.option("--constant", type=int, metavar="YEAR", help="In constant prices of this base year (USD only).")
-@click.option("--donor", metavar="ISO3", help="Only this donor.")
+@click.option("--donor", metavar="DONOR", help="Only this donor (code or name).")
 @click.option(
     "--as-of",
     "as_of",
@@ -280,42 +404,44 @@ def totals(
     """Sum counted measures by group; running totals are shown beside them, never added in.
 
     Only measures of status 'counted' are summed (see 'aidtrace measures --help'). Measures
-    without a date of their own are the 'undated' row of a grouping by year.
+    without a date of their own are the 'undated' row of a grouping by year. Constant
+    prices deflate USD with the US GDP deflator, so they are given in USD only.
     """
-    if as_of is not None:
-        if not donor:
-            raise InvalidRequest(
-                "--as-of needs --donor: totals as of a date are a donor's (e.g. --donor JPN)"
+    if constant is not None:
+        check_constant_year(constant, name="--constant")
+        if currency != "USD":
+            raise InvalidParameter(
+                "--constant",
+                f"--constant {constant} with --currency {currency}: constant prices use the US GDP "
+                f"deflator and are given in USD; use --currency USD --constant {constant}",
             )
-        with open_store(db) as store:
-            found = queries.totals_as_of(store, donor=donor, as_of=as_of)
-        click.echo(json.dumps(found, indent=1) if fmt == "json" else _as_of_text(found, fmt))
+    if as_of is not None:
+        _totals_as_of(donor, parse_date(as_of, name="--as-of"), fmt, db)
         return
     keys = tuple(k.strip() for k in by.split(",") if k.strip())
-    with open_store(db) as store:
+    with reading(db) as store:
+        donor = _donor(store, donor)
         result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor)
     if fmt == "json":
         click.echo(json.dumps(result, indent=1, default=str))
         return
     label = f"total {currency}" + (f" ({constant} prices)" if constant else "")
+    rows = [{**r, label: r["total"], **_undated(r), **_named(r)} for r in result["totals"]]
+    has_gdp = "percent_of_gdp_2021" in (result["totals"] or [{}])[0]
     click.echo(
         render_rows(
-            [{**r, label: r["total"], **_undated(r)} for r in result["totals"]],
+            rows,
             fmt=fmt,
-            columns=[
-                *keys,
-                label,
-                "measures",
-                *(["percent_of_gdp_2021"] if "percent_of_gdp_2021" in (result["totals"] or [{}])[0] else []),
-            ],
+            columns=[*keys, label, "measures", *(["percent_of_gdp_2021"] if has_gdp else [])],
             title="Counted measures",
             width=_terminal_width(),
+            empty="No counted measures.",
         )
     )
     if fmt == "table":
         click.echo(
             render_rows(
-                result["reported"],
+                [{**r, **_named(r)} for r in result["reported"]],
                 fmt=fmt,
                 title="Reported totals (not added in)",
                 columns=[
@@ -329,8 +455,22 @@ def totals(
                     "mentions",
                 ],
                 width=_terminal_width(),
+                empty="None reported.",
             )
         )
+
+
+def _totals_as_of(donor: str | None, as_of: str, fmt: str, db: str | None) -> None:
+    if not donor:
+        raise InvalidRequest("--as-of needs --donor: totals as of a date are a donor's (e.g. --donor JPN)")
+    with reading(db) as store:
+        found = queries.totals_as_of(store, donor=resolve_donor(store, donor, name="--donor"), as_of=as_of)
+    click.echo(json.dumps(found, indent=1) if fmt == "json" else _as_of_text(found, fmt))
+
+
+def _named(row: dict[str, Any]) -> dict[str, Any]:
+    """For tables: the donor by name and code."""
+    return {"donor": donor_label(row["donor"])} if row.get("donor") else {}
 
 
 def _undated(row: dict[str, Any]) -> dict[str, Any]:
@@ -378,7 +518,7 @@ def _reported_table(reported: list[dict[str, Any]], fmt: str) -> str:
 
 
 @main.command()
-@click.option("--donor", metavar="ISO3", required=True, help="Donor code, e.g. JPN.")
+@click.option("--donor", metavar="DONOR", required=True, help="Donor code or name, e.g. JPN or Japan.")
 @format_option
 @db_option
 def cumulative(donor: str, fmt: str, db: str | None) -> None:
@@ -389,8 +529,8 @@ def cumulative(donor: str, fmt: str, db: str | None) -> None:
     and the difference in percent. Undated measures count from the publication date of their
     earliest source. '--format json' gives the fields of docs/totals.md.
     """
-    with open_store(db) as store:
-        found = queries.cumulative(store, donor=donor)
+    with reading(db) as store:
+        found = queries.cumulative(store, donor=resolve_donor(store, donor, name="--donor"))
     if fmt == "json":
         click.echo(json.dumps(found, indent=1))
         return
@@ -409,7 +549,7 @@ def _cumulative_text(found: dict[str, Any], fmt: str) -> str:
         }
         for point in found["points"]
     ]
-    title = f"{found['donor']}: computed cumulative aid (counted measures) against reported running totals"
+    title = f"{donor_label(found['donor'])}: computed cumulative aid (counted measures) against reported running totals"
     table = render_rows(rows, fmt=fmt, title=title, width=_terminal_width())
     reported = [r for point in found["points"] for r in point["reported"]]
     return table + ("\n" + _reported_table(reported, fmt) if fmt == "table" and reported else "")
@@ -420,38 +560,72 @@ def _cumulative_text(found: dict[str, Any], fmt: str) -> str:
 @format_option
 @db_option
 def show(measure_id: str, fmt: str, db: str | None) -> None:
-    """One measure: its attributes, every mention with its sentence and source, conflicts."""
-    with open_store(db) as store:
+    """One measure: its attributes, every mention with its sentence and source, conflicts.
+
+    MEASURE_ID may be the short id 'aidtrace measures' shows, or any unambiguous start of it.
+    Sources are numbered [1], [2] ... and named by title, publisher, date and URL.
+    """
+    with reading(db) as store:
         found = queries.measure(store, measure_id)
+        queries.describe(store, [found])
     if fmt == "json":
         click.echo(json.dumps(found, indent=1, default=str))
         return
+    if fmt == "csv":
+        columns = ["doc_id", "title", "publisher", "published", "url", "date", "amount_value", "amount_unit"]
+        click.echo(render_rows(found["mentions"], fmt=fmt, columns=[*columns, "evidence_text"]), nl=False)
+        return
+    click.echo("\n".join(_show_lines(found)))
+
+
+def _show_lines(found: dict[str, Any]) -> list[str]:
+    """A measure for people: what it is, its fields, its mentions by numbered source, and
+    which source each attribute, agreement and conflict comes from."""
     mentions, conflicts = found.pop("mentions"), found.pop("conflicts")
-    provenance, agreement = found.pop("provenance"), found.pop("agreement")
-    found.pop("whole", None)
-    click.echo(render_rows([{"field": k, "value": v} for k, v in found.items()], fmt=fmt, title=measure_id))
-    click.echo(f"counting status: {STATUS_TEXT.get(found['status'], found['status'])}")
-    click.echo(
-        render_rows(
-            mentions,
-            fmt=fmt,
-            title="Mentions",
-            columns=["doc_id", "published", "date", "amount_value", "amount_unit", "evidence_text", "url"],
-            width=_terminal_width(),
-        )
-    )
-    click.echo("attributes from: " + ", ".join(f"{k} <- {v}" for k, v in provenance.items()))
+    provenance, agreement = found.pop("provenance") or {}, found.pop("agreement")
+    description = found.pop("description", None)
+    for key in ("whole", "first_source", "items", "donor_name"):
+        found.pop(key, None)
+    number = {doc: n for n, doc in enumerate(dict.fromkeys(m["doc_id"] for m in mentions), 1)}
+    by_record = {m["record_id"]: m["doc_id"] for m in mentions}
+    lines = [f"{found['measure_id']}  {donor_label(found['donor'])}, {found['type']}: {description}", ""]
+    fields = [{"field": k, "value": donor_label(v) if k == "donor" else v} for k, v in found.items()]
+    lines.append(render_rows(fields, fmt="table", width=_terminal_width()))
+    lines.append(f"counting status: {STATUS_TEXT.get(found['status'], found['status'])}")
+    rows = [
+        {
+            "source": f"[{number[m['doc_id']]}]",
+            "date": m["date"],
+            "amount": amount_text(m["amount_value"], m["amount_unit"], m["amount_approx"]),
+            "sentence": " ".join(m["evidence_text"].split()),
+        }
+        for m in mentions
+    ]
+    lines.append(render_rows(rows, fmt="table", title="Mentions", width=_terminal_width(), empty="None."))
+    lines.append("Sources:")
+    for doc_id, n in number.items():
+        m = next(m for m in mentions if m["doc_id"] == doc_id)
+        said = ", ".join(part for part in (m["publisher"], m["published"]) if part)
+        lines.append(f"  [{n}] {m['title'] or doc_id}" + (f" ({said})" if said else ""))
+        lines += [f"      {m['url']}"] if m["url"] else []
+
+    def ref(doc_id: str) -> str:
+        return f"[{number[doc_id]}]" if doc_id in number else doc_id
+
+    sources = {k: ref(by_record.get(v, v)) for k, v in provenance.items()}
+    lines.append("attributes from: " + (", ".join(f"{k} {v}" for k, v in sources.items()) or "none"))
     if agreement:
-        click.echo("mentions agreed on: " + (", ".join(agreement["agreed"]) or "nothing"))
+        lines.append("mentions agreed on: " + (", ".join(agreement["agreed"]) or "nothing"))
         for attribute, said in agreement["disagreed"].items():
-            values = "; ".join(f"{v['value']} ({v['doc_id']})" for v in said)
-            click.echo(f"mentions disagreed on {attribute}: {values}")
+            values = "; ".join(f"{v['value']} {ref(v['doc_id'])}" for v in said)
+            lines.append(f"mentions disagreed on {attribute}: {values}")
     for conflict in conflicts:
-        click.echo(f"CONFLICT {conflict['field']}: {conflict_text(conflict)}")
+        lines.append(f"CONFLICT {conflict['field']}: {conflict_text(conflict, ref)}")
+    return lines
 
 
 @main.command(name="conflicts")
-@click.option("--donor", metavar="ISO3", help="Only this donor.")
+@click.option("--donor", metavar="DONOR", help="Only this donor (code or name).")
 @click.option(
     "--field",
     type=click.Choice(["amount", "coverage"]),
@@ -467,19 +641,21 @@ def conflicts_command(donor: str | None, field: str | None, fmt: str, db: str | 
     measures over the same span: below it by more than 15%, measures are missing; above
     it, double counting is suspected. Both figures and their sources are listed.
     """
-    with open_store(db) as store:
-        rows = queries.conflicts(store, donor=donor, field=field)
+    with reading(db) as store:
+        rows = queries.conflicts(store, donor=_donor(store, donor), field=field)
+        short = queries.short_ids(store, [row["measure_id"] for row in rows])
     if fmt == "json":
         click.echo(json.dumps(rows, indent=1, default=str))
         return
     for row in rows:
-        row["details"] = conflict_text(row)
+        row.update(details=conflict_text(row), id=short[row["measure_id"]], **_named(row))
     click.echo(
         render_rows(
             rows,
             fmt=fmt,
-            columns=["measure_id", "donor", "type", "date", "field", "details"],
+            columns=["id" if fmt == "table" else "measure_id", "donor", "type", "date", "field", "details"],
             width=_terminal_width(),
+            empty="No conflicts.",
         )
     )
 
@@ -493,8 +669,9 @@ STATUS_TEXT = {
 }
 
 
-def conflict_text(conflict: dict[str, Any]) -> str:
-    """One line: the figures that disagree with their documents, or a coverage conflict."""
+def conflict_text(conflict: dict[str, Any], ref: Callable[[str], str] = str) -> str:
+    """One line: the figures that disagree with their documents (`ref` names a document by
+    its doc_id), or a coverage conflict."""
     if conflict["field"] == "coverage":
         c = conflict["coverage"]
         sources = "; ".join(
@@ -504,39 +681,46 @@ def conflict_text(conflict: dict[str, Any]) -> str:
             f"{c['kind']}: reported USD {c['reported_usd']:,.0f} as of {c['as_of']} ({sources}); "
             f"computed {c['basis']} USD {c['computed_usd']:,.0f} ({c['difference_pct']:+.1f}%)"
         )
-    return "; ".join(f"{v['value']:,.0f} {v['unit']} ({v['doc_id']})" for v in conflict["values"])
+    return "; ".join(f"{v['value']:,.0f} {v['unit']} ({ref(v['doc_id'])})" for v in conflict["values"])
 
 
 @main.command()
-@click.option("--donor", metavar="ISO3", required=True, help="Donor code, e.g. JPN.")
+@click.option("--donor", metavar="DONOR", required=True, help="Donor code or name, e.g. JPN or Japan.")
 @format_option
 @db_option
 def timeline(donor: str, fmt: str, db: str | None) -> None:
     """A donor's measures in date order, each with its counting status; an undated measure
     stands at its first report (placed_by: first_reported)."""
-    with open_store(db) as store:
-        rows = queries.timeline(store, donor=donor)
-    click.echo(
-        render_rows(
-            rows,
-            fmt=fmt,
-            columns=[
-                "when_",
-                "placed_by",
-                "type",
-                "status",
-                "category",
-                "subtype",
-                "stage",
-                "amount_value",
-                "amount_unit",
-                "value_usd",
-                "mentions",
-                "measure_id",
-            ],
-            width=_terminal_width(),
-        )
-    )
+    with reading(db) as store:
+        rows = timeline_rows(store, resolve_donor(store, donor, name="--donor"))
+    if fmt == "json":
+        click.echo(render_rows(rows, fmt=fmt))
+        return
+    columns = ["when", "what", "amount", "id", "description"]
+    if fmt == "csv":
+        columns = ["date", "placed_by", "type", "status", "category", "subtype", "stage", "amount_value"]
+        columns += ["amount_unit", "value_usd", "mentions", "measure_id", "description"]
+    click.echo(render_rows(rows, fmt=fmt, columns=columns, width=_terminal_width(), empty="No measures."))
+
+
+def timeline_rows(store: Store, donor: str) -> list[dict[str, Any]]:
+    """queries.timeline with `date` for its `when_`, descriptions, and table cells (what, amount, id)."""
+    rows = queries.describe(store, queries.timeline(store, donor=donor))
+    short = queries.short_ids(store, [row["measure_id"] for row in rows])
+    for row in rows:
+        row["date"] = row.pop("when_")
+        line = _measure_line(row, short[row["measure_id"]])
+        row.update(what=line["what"], amount=line["amount"], id=line["id"], when=line["date"])
+    return rows
+
+
+def _when(row: dict[str, Any]) -> str | None:
+    """A measure's date for a table: its own, or '(2024-02-20)', the day it stands at when it
+    states none (its first report, or the end of its period)."""
+    placed = row.get("placed_on") or row.get("date")
+    if placed and (row.get("placed_by") == "first_reported" or not row.get("date")):
+        return f"({placed})"
+    return row.get("date")
 
 
 @main.command(name="failures")
@@ -545,11 +729,15 @@ def timeline(donor: str, fmt: str, db: str | None) -> None:
 @db_option
 def failures_command(run_id: str | None, fmt: str, db: str | None) -> None:
     """Documents that could not be read or processed, with the cause."""
-    with open_store(db) as store:
+    with reading(db, documents=False) as store:
         rows = queries.failures(store, run_id=run_id)
     click.echo(
         render_rows(
-            rows, fmt=fmt, columns=["at", "run_id", "source", "error", "message"], width=_terminal_width()
+            rows,
+            fmt=fmt,
+            columns=["at", "run_id", "source", "error", "message"],
+            width=_terminal_width(),
+            empty="No failures.",
         )
     )
 
@@ -558,12 +746,51 @@ def failures_command(run_id: str | None, fmt: str, db: str | None) -> None:
 @click.option("--what", type=click.Choice(WHAT), default="measures", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--donor", metavar="DONOR", help="Measures of this donor (code or name).")
+@click.option("--type", "kind", type=click.Choice(RECORD_TYPES), help="Measures of this type.")
+@click.option("--category", type=click.Choice(CATEGORIES), help="Measures of this aid category.")
+@click.option("--stage", type=click.Choice(STAGES), help="Measures at this stage.")
+@click.option("--since", metavar="DATE", help="Measures on or after this date (YYYY[-MM[-DD]]).")
+@click.option("--until", metavar="DATE", help="Measures on or before this date.")
+@click.option(
+    "--kind",
+    "which",
+    type=click.Choice(["single", "totals", "all"]),
+    default="all",
+    show_default=True,
+    help="Single measures, running totals reported by sources, or both.",
+)
+@click.option("--status", type=click.Choice(STATUSES), help="Measures of this counting status.")
+@click.option("--search", metavar="WORDS", help="Measures a source sentence of which contains WORDS.")
+@click.option(
+    "--sort", type=click.Choice(list(queries.SORTS)), help="Order of the measures (default: donor)."
+)
 @db_option
-def export_command(what: str, fmt: str, output: Path, db: str | None) -> None:
-    """Export measures, records or documents, with evidence and sources."""
-    with open_store(db) as store:
-        count = export(store, what=what, fmt=fmt, path=output)
-    click.echo(f"{count} {what} written to {output}", err=True)
+def export_command(
+    what: str, fmt: str, output: Path, db: str | None, which: str, **given: str | None
+) -> None:
+    """Export measures, records or documents, with evidence and sources.
+
+    The filters are those of the dashboard's measures table and of GET /api/exports/measures
+    (kind, donor, type, category, stage, since, until, status, search, sort); they apply to
+    measures only. Spreadsheet formats (csv, xlsx, parquet) have one flat column a value.
+    """
+    since, until = _period(given.pop("since"), given.pop("until"))
+    chosen = {
+        "type": given.pop("kind"),
+        "q": (given.pop("search") or "").strip() or None,
+        "since": since,
+        "until": until,
+        **given,
+    }
+    with reading(db) as store:
+        chosen["donor"] = _donor(store, chosen["donor"])
+        filters: dict[str, Any] = {key: value for key, value in chosen.items() if value is not None}
+        if which != "all" and not chosen["status"]:
+            filters["aggregate"] = which == "totals"
+        with _working(f"exporting {what}"):
+            count = export(store, what=what, fmt=fmt, path=output, filters=filters or None)
+    click.echo(f"{count:,} {what} written to {output}", err=True)
 
 
 @main.command()
@@ -595,6 +822,8 @@ def serve(host: str, port: int, token_file: Path | None, workers: int, db: str |
         # the path, not the token, goes to the workers: no secret in any process's environment
         os.environ["AIDTRACE_TOKEN_FILE"] = str(token_file.resolve())
     if db:
+        if _missing_file(db) is not None:  # the server may fill it by uploads: said, not refused
+            click.echo(f"warning: {_no_file(db)}; starting with a new, empty database", err=True)
         os.environ["AIDTRACE_DB"] = db
     # one signing secret for every worker, so a session works whichever process answers
     if not os.environ.get("AIDTRACE_SECRET"):
@@ -629,7 +858,7 @@ def serve(host: str, port: int, token_file: Path | None, workers: int, db: str |
     "directory, the database every other command reads).",
 )
 @click.option(
-    "--donor", default="JPN", show_default=True, metavar="ISO3", help="The donor whose profile to print."
+    "--donor", default="JPN", show_default=True, metavar="DONOR", help="The donor whose profile to print."
 )
 @click.option("--width", type=int, default=None, help="Table width in characters (default: terminal).")
 def demo(db: str | None, donor: str, width: int | None) -> None:
@@ -645,10 +874,14 @@ def demo(db: str | None, donor: str, width: int | None) -> None:
         summary = RunSummary()
         for folder, files in demo_sources():
             summary.merge(pipeline.ingest(files, store, manifest=folder / "manifest.jsonl"))
-        measures = reconcile(store)
+        with _working("reconciling"):
+            measures = reconcile(store)
         click.echo(_summary_line(summary, None) + f"; {measures} measures")
-        click.echo(f"database: {url}  (aidtrace serve, measures, totals ... read it by default)")
-        for line in profile(store, donor, width=width):
+        if db is None:
+            click.echo(f"database: {url}  (aidtrace serve, measures, totals ... read it by default)")
+        else:
+            click.echo(f"database: {url}  (give the other commands --db {url}, or set AIDTRACE_DB to it)")
+        for line in profile(store, resolve_donor(store, donor, name="--donor"), width=width):
             click.echo(line)
     if summary.failed:
         sys.exit(1)
@@ -669,7 +902,7 @@ def demo_sources() -> list[tuple[Path, list[Path]]]:
 def profile(store: Store, donor: str, *, width: int) -> list[str]:
     """A donor's profile: totals by type, category and year in USD and EUR, reported totals,
     the timeline and conflicts."""
-    out = [f"\n{donor}: support measures reconciled from the bundled sources\n"]
+    out = [f"\n{donor_label(donor)}: support measures reconciled from the bundled sources\n"]
     for keys in (("type",), ("category",), ("year",)):
         usd = queries.totals(store, by=keys, currency="USD", donor=donor)
         eur = {
@@ -701,37 +934,64 @@ def profile(store: Store, donor: str, *, width: int) -> list[str]:
     )
     out.append(
         render_rows(
-            queries.timeline(store, donor=donor),
+            timeline_rows(store, donor),
             fmt="table",
             title="Timeline",
             width=width,
-            columns=[
-                "when_",
-                "placed_by",
-                "type",
-                "status",
-                "subtype",
-                "stage",
-                "amount_value",
-                "amount_unit",
-                "mentions",
-            ],
+            columns=["when", "what", "amount", "id", "description"],
         )
     )
     out.append(_cumulative_text(queries.cumulative(store, donor=donor), "table"))
     rows = queries.conflicts(store, donor=donor)
+    short = queries.short_ids(store, [row["measure_id"] for row in rows])
     for row in rows:
-        row["details"] = conflict_text(row)
+        row.update(details=conflict_text(row), id=short[row["measure_id"]])
     out.append(
         render_rows(
             rows,
             fmt="table",
             title="Conflicts between sources, and coverage conflicts",
             width=width,
-            columns=["measure_id", "type", "date", "field", "details"],
+            columns=["id", "type", "date", "field", "details"],
+            empty="No conflicts.",
         )
     )
     return out
+
+
+@contextmanager
+def _working(label: str) -> Iterator[None]:
+    """A spinner on stderr while a step of unknown length runs, on a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"{label}…"):
+        yield
+
+
+class _Undated:
+    """Counts the documents read without a publication date, and warns once about them:
+    their relative dates ("last December", "on Monday") cannot be resolved."""
+
+    def __init__(self) -> None:
+        self.read = self.undated = 0
+
+    def add(self, result: DocumentResult) -> None:
+        if result.doc is not None:
+            self.read += 1
+            self.undated += result.doc.published is None
+
+    def warn(self) -> None:
+        if self.undated:
+            click.echo(
+                f"warning: {self.undated} of {self.read} documents have no publication date (no manifest "
+                "row, and none in the page), so relative dates in them ('last December', 'on Monday') "
+                "cannot be resolved and stay unknown; give --manifest FILE, or put manifest.jsonl "
+                'beside the documents: one {"doc_id": ..., "published": "YYYY-MM-DD"} a line',
+                err=True,
+            )
 
 
 class _Progress:
@@ -753,7 +1013,10 @@ class _Progress:
 
 
 def _terminal_width() -> int:
-    return max(100, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 160
+    """The terminal's width (at least 80); COLUMNS, else 100, when the output is not a terminal."""
+    if sys.stdout.isatty():
+        return max(80, shutil.get_terminal_size().columns)
+    return int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 100
 
 
 @contextmanager

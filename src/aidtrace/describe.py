@@ -13,6 +13,7 @@ fetches the items and sentences and calls describe_measure).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -21,6 +22,7 @@ from aidtrace.model import COUNT_UNITS
 
 MAX_ITEMS = 6  # items named in a description; more are "…"
 MAX_CHARS = 140  # a description longer than this is trimmed with "…"
+MARKUP = re.compile(r"^(?:[#>*-]+ )+")  # a heading or list item's marker, not words
 
 
 def describe_measure(
@@ -45,8 +47,9 @@ def describe_measure(
 
 
 def trim(text: str, limit: int = MAX_CHARS) -> str:
-    """Whitespace collapsed, cut at `limit` characters with '…'."""
-    text = " ".join(text.split())
+    """Whitespace collapsed, Markdown markers at the start dropped ("# ", "- "), cut at
+    `limit` characters with '…'."""
+    text = MARKUP.sub("", " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

@@ -4,9 +4,18 @@ or Parquet, with evidence and sources, written to a temporary file and moved int
 Records in JSON Lines are the contract's record format (`part_of` included) plus
 `measure_id`; measures carry their counting `status` (counted, part_of, running_total,
 collective, rejected; only counted ones are summed), `part_of_measure`, `placed_on` and
-`placed_by`, `agreement` and `mentions: [{doc_id, start, end}]`. Tabular formats (CSV,
-XLSX, Parquet) flatten nested fields: amount_value/unit/approx, part_of_value/unit,
-period_start/end, evidence_start/end/text, and lists and objects as JSON text.
+`placed_by`, `agreement`, `description`, `donor_name`, `items`, `first_source` and
+`mentions: [{doc_id, start, end, text, url, publisher}]`.
+
+Tabular formats (CSV, XLSX, Parquet) are for spreadsheets: one flat column a value.
+Nested fields become amount_value/unit/approx, part_of_value/unit, period_start/end,
+evidence_start/end/text, first_source_title/url/published/sentence; lists are joined with
+"; " (items), a measure's mentions are their count, its agreement the attributes agreed and
+disagreed on; its provenance (internal record ids) is left out. Money (amounts and their
+USD and EUR values) is rounded to cents. A document's `source` is its file's path relative
+to the folder all documents were ingested from, never a path of the machine that read it.
+
+Files are created with the permissions of the user's umask (like any file they save).
 """
 
 from __future__ import annotations
@@ -14,9 +23,9 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from aidtrace import queries
@@ -75,6 +84,7 @@ def _measures(store: Store, filters: dict[str, Any], cap: int | None) -> list[Ro
             for row in store.query("SELECT * FROM measures ORDER BY donor, sort_date, measure_id")
         ]
         mentions = _mentions(store, None)
+    queries.describe(store, rows)
     for row in rows:
         row["mentions"] = mentions.get(row["measure_id"], [])
     return rows
@@ -117,7 +127,25 @@ def _records(store: Store, limit: int | None) -> list[Row]:
 def _documents(store: Store, limit: int | None) -> list[Row]:
     sql = """SELECT doc_id, title, publisher, url, published, source, format, status, content_hash, updated_at,
                     text FROM documents ORDER BY doc_id"""
-    return store.query(sql + " LIMIT ?", (limit,)) if limit is not None else store.query(sql)
+    rows = store.query(sql + " LIMIT ?", (limit,)) if limit is not None else store.query(sql)
+    return relative_sources(rows)
+
+
+def relative_sources(rows: list[Row]) -> list[Row]:
+    """Each row's `source` relative to the folder all the rows' sources share (the folder
+    ingested), so that no export names a folder of the machine that read the files."""
+    paths = [PurePath(str(row["source"]).replace("\\", "/")) for row in rows if row.get("source")]
+    parents = [path.parent for path in paths]
+    common = parents[0] if parents else PurePath()
+    for parent in parents[1:]:
+        while common != common.parent and not parent.is_relative_to(common):
+            common = common.parent
+    for row in rows:
+        if row.get("source"):
+            path = PurePath(str(row["source"]).replace("\\", "/"))
+            inside = path.is_relative_to(common) and str(common) not in ("", ".", "/")
+            row["source"] = str(path.relative_to(common)) if inside else path.name
+    return rows
 
 
 _LOADERS: dict[str, Callable[[Store, int | None], list[Row]]] = {
@@ -126,11 +154,33 @@ _LOADERS: dict[str, Callable[[Store, int | None], list[Row]]] = {
 }
 
 
+MONEY = frozenset({"amount_value", "part_of_value", "value_usd", "value_eur"})
+
+
 def flatten(row: Row) -> Row:
-    """Nested values as flat columns for tables: a.b -> a_b, lists and dicts as JSON text."""
+    """A row as flat columns for spreadsheets (see the module docstring)."""
+    return {
+        key: round(value, 2) if key in MONEY and value is not None else value
+        for key, value in _flat(row).items()
+    }
+
+
+def _flat(row: Row) -> Row:
     flat: Row = {}
     for key, value in row.items():
-        if isinstance(value, dict) and key in ("amount", "evidence", "fx", "part_of"):
+        if key == "items" and isinstance(value, list):
+            flat[key] = "; ".join(value)
+        elif key == "mentions" and isinstance(value, list):
+            flat[key] = len(value)
+        elif key == "provenance":
+            continue  # attribute -> record id: internal ids, of no use in a spreadsheet
+        elif key == "agreement":
+            flat["agreed_on"] = ", ".join(value["agreed"]) if value else None
+            flat["disagreed_on"] = ", ".join(value["disagreed"]) if value else None
+        elif key == "first_source":
+            for sub in ("title", "url", "published", "sentence"):
+                flat[f"first_source_{sub}"] = value[sub] if value else None
+        elif isinstance(value, dict) and key in ("amount", "evidence", "fx", "part_of"):
             for sub, inner in value.items():
                 flat[f"{key}_{sub}"] = inner
         elif key == "amount" and value is None:
@@ -216,8 +266,9 @@ _WRITERS: dict[str, Callable[[list[Row], Path], None]] = {
 
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
+    # created new (never an existing file followed), with the mode the umask leaves: 0644 as a rule
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         write(Path(temp))
         os.replace(temp, path)

@@ -10,10 +10,11 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from aidtrace.model import Record
+from aidtrace.model import COUNT_UNITS, Record
 
 FORMATS = ("jsonl", "json", "csv")
 CSV_FIELDS = (
@@ -111,6 +112,16 @@ def format_amount(record: Record) -> str:
     return ("~" if record.amount.approx else "") + f"{text} {unit}"
 
 
+def amount_text(value: float | None, unit: str | None, approx: bool | None = False) -> str:
+    """An amount in full for a table cell: 'USD 100,000,000', '~1,200 people', '' if none."""
+    if value is None:
+        return ""
+    prefix = "~" if approx else ""
+    if unit in COUNT_UNITS or not unit:
+        return f"{prefix}{value:,.0f} {unit or ''}".rstrip()
+    return f"{prefix}{unit} {value:,.2f}".removesuffix(".00")
+
+
 def render_table(records: list[Record], *, width: int | None = None) -> str:
     """A table of records for a terminal: one row each, the evidence cut short."""
     table = Table(show_lines=False, header_style="bold", expand=False)
@@ -136,6 +147,12 @@ def render_table(records: list[Record], *, width: int | None = None) -> str:
 
 
 ROW_FORMATS = ("table", "json", "csv")
+# columns of prose that may wrap in a table; every other column (ids, numbers, dates, codes)
+# stays on one line, so that it can be copied
+PROSE = frozenset(
+    {"description", "details", "source", "sources", "sentence", "evidence_text", "message", "title", "value"}
+)
+NAMES = {"donor": 16, "what": 18}  # short text columns that may wrap, and their widest
 
 
 def render_rows(
@@ -144,9 +161,11 @@ def render_rows(
     fmt: str,
     columns: list[str] | None = None,
     title: str | None = None,
-    width: int = 160,
+    width: int = 100,
+    empty: str = "Nothing to show.",
 ) -> str:
-    """Rows of a query as a table, JSON or CSV; `columns` picks and orders table/CSV columns."""
+    """Rows of a query as a table, JSON or CSV; `columns` picks and orders table/CSV columns.
+    A table of no rows is the sentence `empty`, not an empty box."""
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1, default=str, allow_nan=False)
     columns = columns or list(dict.fromkeys(key for row in rows for key in row))
@@ -156,14 +175,29 @@ def render_rows(
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
-    table = Table(title=title, header_style="bold", title_justify="left")
+    if not rows:
+        return f"{title}: {empty[:1].lower()}{empty[1:]}" if title else empty
+    table = Table(
+        title=title,
+        header_style="bold",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
     for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
+        if column in PROSE:
+            table.add_column(column.replace("_", " "), overflow="fold", ratio=1)
+        elif column in NAMES:
+            table.add_column(column.replace("_", " "), overflow="fold", max_width=NAMES[column])
+        else:
+            table.add_column(column.replace("_", " "), overflow="ellipsis", no_wrap=True)
     for row in rows:
         table.add_row(*(_text(row.get(column)) for column in columns))
     buffer = io.StringIO()
     Console(file=buffer, width=width, force_terminal=False, no_color=True).print(table)
-    return buffer.getvalue()
+    return buffer.getvalue().rstrip("\n")
 
 
 def _text(value: Any) -> str:

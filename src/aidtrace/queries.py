@@ -149,7 +149,7 @@ def measures(
     SORTS); `aggregate=None` includes running totals; `status` one of counting.STATUSES
     (default: any but rejected); `q` finds words in any mention's sentence
     (case-insensitive substring, % and _ taken literally)."""
-    where, params = _filters(
+    where, params = _measure_where(
         donor=donor,
         type=type,
         category=category,
@@ -158,12 +158,8 @@ def measures(
         aggregate=aggregate,
         stage=stage,
         status=status,
+        q=q,
     )
-    if q:
-        where += f""" {"AND" if where else "WHERE"} EXISTS (
-            SELECT 1 FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
-            WHERE mr.measure_id = measures.measure_id AND LOWER(r.evidence_text) LIKE ? ESCAPE '!')"""
-        params.append("%" + _like(q.lower()) + "%")
     if sort not in SORTS:
         raise InvalidRequest(f"sort {sort!r} is not one of: {', '.join(SORTS)}")
     sql = f"SELECT * FROM measures{where} ORDER BY {SORTS[sort]}"
@@ -171,6 +167,27 @@ def measures(
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
     return [typed(row) for row in store.query(sql, params)]
+
+
+def measure_count(store: Store, **filters: Any) -> int:
+    """How many measures `measures(store, **filters)` finds without a limit ("showing 50 of
+    1,234"); the filters are those of `measures` (sort, limit and offset aside)."""
+    for unused in ("sort", "limit", "offset"):
+        filters.pop(unused, None)
+    filters.setdefault("aggregate", False)
+    filters.setdefault("status", None)
+    where, params = _measure_where(**filters)
+    return int(store.scalar(f"SELECT COUNT(*) FROM measures{where}", params) or 0)
+
+
+def _measure_where(*, q: str | None = None, **given: Any) -> tuple[str, list[Any]]:
+    where, params = _filters(**given)
+    if q:
+        where += f""" {"AND" if where else "WHERE"} EXISTS (
+            SELECT 1 FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
+            WHERE mr.measure_id = measures.measure_id AND LOWER(r.evidence_text) LIKE ? ESCAPE '!')"""
+        params.append("%" + _like(q.lower()) + "%")
+    return where, params
 
 
 def typed(row: Row) -> Row:
@@ -239,10 +256,10 @@ def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 
 def measure(store: Store, measure_id: str) -> Row:
-    """One measure with every mention (sentence and source) and its conflicts."""
+    """One measure with every mention (sentence and source) and its conflicts; `measure_id`
+    may be an unambiguous prefix of the id (at least MIN_PREFIX characters)."""
+    measure_id = full_measure_id(store, measure_id)
     rows = store.query("SELECT * FROM measures WHERE measure_id = ?", (measure_id,))
-    if not rows:
-        raise NotFound(f"no measure {measure_id!r}; list them with 'aidtrace measures'")
     found = typed(rows[0])
     found["mentions"] = [
         typed(mention)
@@ -269,6 +286,54 @@ def measure(store: Store, measure_id: str) -> Row:
         )
         found["whole"] = whole[0] if whole else None
     return found
+
+
+MIN_PREFIX = 4  # characters of a measure id that may stand for it ("m3f2")
+SHORT_ID = 9  # characters of a measure id shown in tables, unless more are needed to tell it apart
+
+
+def full_measure_id(store: Store, text: str) -> str:
+    """The measure id that `text` is, or the one id it is a prefix of; NotFound if none,
+    InvalidRequest (listing them) if several."""
+    if store.scalar("SELECT COUNT(*) FROM measures WHERE measure_id = ?", (text,)):
+        return text
+    found = []
+    if len(text) >= MIN_PREFIX:
+        found = [
+            str(row["measure_id"])
+            for row in store.query(
+                "SELECT measure_id FROM measures WHERE measure_id LIKE ? ESCAPE '!' ORDER BY measure_id LIMIT 6",
+                (_like(text) + "%",),
+            )
+        ]
+    if not found:
+        raise NotFound(f"no measure {text!r}; list them with 'aidtrace measures'")
+    if len(found) > 1:
+        listed = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+        raise InvalidRequest(
+            f"measure id {text!r} is the start of several measures ({listed}); give more of it"
+        )
+    return found[0]
+
+
+def short_ids(store: Store, ids: list[str]) -> dict[str, str]:
+    """Each id cut to SHORT_ID characters, or left whole where the short form would be the
+    start of another measure's id too (so that 'aidtrace show SHORT' finds exactly it)."""
+    shorts = {measure_id: measure_id[:SHORT_ID] for measure_id in ids}
+    taken: set[str] = set()
+    wanted = sorted(set(shorts.values()))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        taken |= {
+            str(row["prefix"])
+            for row in store.query(
+                f"""SELECT SUBSTR(measure_id, 1, {SHORT_ID}) AS prefix FROM measures
+                    WHERE SUBSTR(measure_id, 1, {SHORT_ID}) IN ({", ".join("?" * len(chunk))})
+                    GROUP BY SUBSTR(measure_id, 1, {SHORT_ID}) HAVING COUNT(*) > 1""",
+                chunk,
+            )
+        }
+    return {measure_id: measure_id if short in taken else short for measure_id, short in shorts.items()}
 
 
 def _conflict_details(field: str, details: str) -> Row:
@@ -414,6 +479,21 @@ def timeline(store: Store, *, donor: str, latest: int | None = None) -> list[Row
         newest = sql + " ORDER BY sort_date DESC, measure_id DESC LIMIT ?"
         rows = store.query(newest, (donor.upper(), latest))[::-1]
     return [typed(row) for row in rows]
+
+
+NO_DOCUMENTS = "no documents yet: run `aidtrace ingest PATH` or `aidtrace demo`"
+
+
+class EmptyDatabase(NotFound):
+    """A database nothing was ingested into: every read would be empty."""
+
+    code = "no_documents"
+
+
+def require_documents(store: Store) -> None:
+    """Raise EmptyDatabase (NO_DOCUMENTS) when the store holds no document."""
+    if not document_count(store):
+        raise EmptyDatabase(NO_DOCUMENTS)
 
 
 def document_count(store: Store) -> int:
@@ -631,8 +711,9 @@ def _latest_overall(points: list[Row]) -> Row | None:
 def describe(store: Store, rows: list[Row]) -> list[Row]:
     """Give each measure row a one-line `description` (describe.describe_measure: its
     instrument, channel, items and amount, or else its first source sentence, trimmed), the
-    donor's name (`donor_name`) and its `first_source`: {doc_id, title, url, published,
-    sentence} of the earliest published document that mentions it (None if none)."""
+    donor's name (`donor_name`), the `items` its mentions name, and its `first_source`:
+    {doc_id, title, url, published, sentence} of the earliest published document that
+    mentions it (None if none)."""
     items: dict[str, list[str]] = {}
     first: dict[str, Row] = {}
     for link in _mention_links(store, [row["measure_id"] for row in rows]):
@@ -649,7 +730,29 @@ def describe(store: Store, rows: list[Row]) -> list[Row]:
             row, items=items.get(row["measure_id"], []), sentence=source["sentence"] if source else None
         )
         row["donor_name"] = donor_name(row.get("donor"))
+        row["items"] = items.get(row["measure_id"], [])
         row["first_source"] = source
+    return rows
+
+
+def matches(store: Store, rows: list[Row], q: str) -> list[Row]:
+    """Give each measure row the first of its mentions' sentences that contains `q`
+    (case-insensitive, as `measures(q=...)` finds them), as `match`: {doc_id, title,
+    sentence, start, end}, where sentence[start:end] is the matched text; None if none."""
+    pattern = re.compile(re.escape(q.strip()), re.IGNORECASE)  # offsets into the sentence as stored
+    found: dict[str, Row] = {}
+    for link in _mention_links(store, [row["measure_id"] for row in rows]) if q.strip() else []:
+        hit = pattern.search(link["evidence_text"])
+        if hit and link["measure_id"] not in found:
+            found[link["measure_id"]] = {
+                "doc_id": link["doc_id"],
+                "title": link["title"],
+                "sentence": link["evidence_text"],
+                "start": hit.start(),
+                "end": hit.end(),
+            }
+    for row in rows:
+        row["match"] = found.get(row["measure_id"])
     return rows
 
 

@@ -129,7 +129,7 @@ def test_totals_as_of_needs_a_donor_and_a_date(db: str):
     assert "--as-of needs --donor" in result.stderr
     result = run("totals", "--donor", "JPN", "--as-of", "30/06/2024", "--db", db)
     assert result.exit_code == 1
-    assert "write it as YYYY-MM-DD" in result.stderr
+    assert "--as-of '30/06/2024' is not a date; write it as YYYY, YYYY-MM or YYYY-MM-DD" in result.stderr
 
 
 def test_cumulative_lists_each_reported_date_with_computed_sums(db: str):
