@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from aidtrace import queries
-from aidtrace.queries import _filters, _like, typed
+from aidtrace.queries import _like, _measure_where, typed
 from aidtrace.store import Store
 
 Row = dict[str, Any]
@@ -94,14 +94,7 @@ def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
 
 def _where(filters: Row) -> tuple[str, list[Any]]:
     """The WHERE clause of queries.measures for these filters (search included)."""
-    chosen = {k: v for k, v in filters.items() if k not in ("q", "sort")}
-    where, params = _filters(**chosen)
-    if filters.get("q"):
-        where += f""" {"AND" if where else "WHERE"} EXISTS (
-            SELECT 1 FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
-            WHERE mr.measure_id = measures.measure_id AND LOWER(r.evidence_text) LIKE ? ESCAPE '!')"""
-        params.append("%" + _like(filters["q"].lower()) + "%")
-    return where, params
+    return _measure_where(**{k: v for k, v in filters.items() if k != "sort"})
 
 
 def measures(store: Store, filters: Row, *, limit: int, offset: int = 0) -> list[Row]:
