@@ -394,6 +394,15 @@ def test_measures_carry_description_donor_name_and_first_source(client: TestClie
             earliest["title"],
             earliest["url"],
         )
+        assert (detail["description"], detail["donor_name"], detail["first_source"]) == (
+            row["description"],
+            "Japan",
+            source,
+        )
+    timeline = client.get("/api/timeline", params={"donor": "JPN"}).json()
+    assert timeline["donor_name"] == "Japan"
+    described = {row["measure_id"]: row["description"] for row in rows}
+    assert all(item["description"] == described[item["measure_id"]] for item in timeline["items"])
 
 
 def test_donor_names_resolve_like_codes(client: TestClient):

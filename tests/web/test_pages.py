@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -160,6 +161,12 @@ def test_donor_page_in_euros_and_in_shares_of_gdp(client: TestClient):
     present = {m["donor"] for m in all_pages(client, "/api/measures", kind="all")}
     without = sorted(code for code in present if share_of_gdp(1.0, code) is None)[0]
     assert 'id="no-gdp"' in client.get(f"/donors/{without}", params={"gdp": "1"}).text
+    timeline = client.get("/api/timeline", params={"donor": "JPN"}).json()["items"]
+    cells = re.findall(r'<td class="description">([^<]*)</td>', eur)
+    assert cells
+    assert [html.unescape(cell) for cell in cells] == [item["description"] for item in timeline][
+        -len(cells) :
+    ]
 
 
 def test_measures_page_has_a_donor_picker_totals_and_sort_indicators(client: TestClient):

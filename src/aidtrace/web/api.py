@@ -176,7 +176,7 @@ def list_measures(store: StoreDep, filters: Filters, limit: Limit = 50, offset: 
 
 @router.get("/measures/{measure_id}", tags=["measures"], summary="One measure, its mentions and conflicts")
 def get_measure(store: StoreDep, measure_id: str) -> Json:
-    return Json(queries.measure(store, measure_id))
+    return Json(queries.describe(store, [queries.measure(store, measure_id)])[0])
 
 
 @router.get(
@@ -244,9 +244,10 @@ def get_cumulative(store: StoreDep, donor: Annotated[str, Query(max_length=100)]
 @router.get("/timeline", tags=["measures"], summary="A donor's measures in date order")
 def get_timeline(store: StoreDep, donor: Annotated[str, Query(max_length=100)]) -> Json:
     code = resolve_donor(store, donor, name="donor")
-    rows = queries.timeline(store, donor=code)
+    rows = reads.described(store, queries.timeline(store, donor=code))
     for row in rows:
-        row["date"] = row.pop("when_")
+        if "when_" in row:  # the name timeline gave its date before issue 11
+            row["date"] = row.pop("when_")
     return Json({"donor": code, "donor_name": donor_name(code), "items": rows})
 
 

@@ -451,7 +451,7 @@ def donor_profile(request: Request, store: StoreDep, donor: str, show: ShowDep) 
     tables = {key: _totals(store, (key,), show, code)["totals"] for key in ("category", "stage")}
     reported = queries.totals(store, by=("donor",), donor=code)["reported"]
     stacked = _totals(store, ("year", "category"), show, code)["totals"]
-    timeline = queries.timeline(store, donor=code, latest=300)
+    timeline = reads.described(store, queries.timeline(store, donor=code, latest=300))
     cumulative = queries.cumulative(store, donor=code)
     label = donor_label(code)
     return render(

@@ -88,6 +88,24 @@ def matching_sentences(store: Store, ids: list[str], q: str) -> dict[str, str]:
     return found
 
 
+def described(store: Store, rows: list[Row]) -> list[Row]:
+    """Rows that name measures (a timeline's, say, which lack some columns) with the
+    `description`, `donor_name` and `first_source` of queries.describe, made from the whole
+    measure rows so that they read as in every other list."""
+    whole: list[Row] = []
+    for chunk in _chunks([row["measure_id"] for row in rows]):
+        whole += store.query(
+            f"SELECT * FROM measures WHERE measure_id IN ({', '.join('?' * len(chunk))})", chunk
+        )
+    words = {row["measure_id"]: row for row in queries.describe(store, whole)}
+    for row in rows:
+        said = words[row["measure_id"]]
+        row.update(
+            description=said["description"], donor_name=said["donor_name"], first_source=said["first_source"]
+        )
+    return rows
+
+
 def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
