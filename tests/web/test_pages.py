@@ -77,6 +77,10 @@ def test_pages_of_a_filled_database_show_count_and_last_update(client: TestClien
     assert f'<span id="document-count">{documents} documents</span>' in page
     assert 'id="last-updated">last updated 20' in page
     assert EMPTY not in page
+    text = b"On 14 March 2024, Japan pledged $120 million in humanitarian aid to Ukraine.\n"
+    upload = client.post("/api/documents", files={"file": ("new.txt", text)}, headers=AUTH)
+    assert upload.status_code == 201, upload.text
+    assert f'<span id="document-count">{documents + 1} documents</span>' in client.get("/measures").text
 
 
 def test_an_unknown_donor_is_a_page_for_browser_users(client: TestClient):

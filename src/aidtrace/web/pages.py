@@ -202,8 +202,7 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
     csrf = request.cookies.get(CSRF_COOKIE) or new_csrf()
     guard = request.app.state.guard
     if "state" not in context:  # documents and last update, for the banner and the footer
-        with request.app.state.pool.store() as store:
-            context["state"] = reads.database_state(store)
+        context["state"] = _database_state(request)
     context.update(
         empty_hint=reads.EMPTY_HINT,
         request=request,
@@ -216,6 +215,19 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
     if CSRF_COOKIE not in request.cookies:
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request))
     return response
+
+
+def _database_state(request: Request) -> dict[str, Any]:
+    """reads.database_state, counted again only after a write (data_version, one indexed
+    read, says when): every page shows it, and counting documents is a scan."""
+    with request.app.state.pool.store() as store:
+        version = store.data_version()
+        kept = getattr(request.app.state, "database_state", None)
+        if kept is not None and kept[0] == version:
+            return dict(kept[1])
+        state = reads.database_state(store)
+    request.app.state.database_state = (version, state)
+    return state
 
 
 def _https(request: Request) -> bool:
