@@ -462,6 +462,7 @@ def test_an_empty_database_says_how_to_fill_it(empty_client: TestClient):
     assert health["last_updated"] is None
     hint = "no documents yet: run `aidtrace ingest PATH` or `aidtrace demo`"
     assert health["hint"] == hint
+    assert empty_client.get("/api/totals").json()["hint"] == hint
     for path in ("/api/measures", "/api/documents", "/api/records", "/api/conflicts", "/api/reviews"):
         body = empty_client.get(path).json()
         assert body["items"] == []
