@@ -101,6 +101,10 @@ def test_an_unknown_donor_is_a_page_for_browser_users(client: TestClient):
 
 
 def test_not_found_pages_speak_to_browser_users_and_json_to_api_users(client: TestClient):
+    nowhere = client.get("/no/such/page", headers=HTML)
+    assert nowhere.status_code == 404
+    assert "nothing at /no/such/page" in nowhere.text
+    assert "/api/docs" not in nowhere.text.split("<main>")[1].split("</main>")[0]
     for path in ("/measures/none", "/records/none", "/documents/none"):
         page = client.get(path, headers=HTML)
         assert page.status_code == 404

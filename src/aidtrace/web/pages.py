@@ -242,7 +242,8 @@ def error_page(request: Request, status: int, message: str) -> Response:
 
 
 def _for_other_readers(part: str) -> bool:
-    return "'aidtrace " in part or "GET /api" in part
+    """A clause that points at the command line or the API, not at anything in a browser."""
+    return "'aidtrace " in part or "/api/" in part
 
 
 def _writer(request: Request, csrf: str | None) -> str:
