@@ -229,7 +229,7 @@ def get_totals(
     if constant is not None:
         check_constant_year(constant, name="constant")
     result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=code, type=type)
-    body = {"currency": currency, "constant": constant, "by": list(keys), **result}
+    body: dict[str, Any] = {"currency": currency, "constant": constant, "by": list(keys), **result}
     if not result["totals"] and queries.document_count(store) == 0:
         body["hint"] = reads.EMPTY_HINT
     return Json(body)
