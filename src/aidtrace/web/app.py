@@ -1,9 +1,13 @@
 """The web application: the HTTP API under /api and the dashboard, in one ASGI app.
 
     create_app(config)  ->  FastAPI
-      /api/...          api.py     JSON; one error shape: {"error": {status, code, message}}
-      /...              pages.py   server-rendered HTML (Jinja2, autoescaped)
-      /static/...                  our CSS and JS, and Plotly's bundle from the plotly package
+      /api/...          api.py     JSON; one error shape: {"error": {status, code, message}};
+                                   every invalid parameter a 422 invalid_request
+      /api/docs         pages.py   Swagger UI from the fastapi-offline package (no CDN)
+      /...              pages.py   server-rendered HTML (Jinja2, autoescaped); charts.py
+                                   draws its figures, reads.py holds the web's own queries
+      /static/...                  our CSS and JS; Plotly's and Swagger UI's bundles from
+                                   their installed packages (/static/vendor/...)
 
 Requests borrow a Store from a small pool (one connection per concurrent request). Writes
 (uploads, reviews) change records in their own transaction, then measures are recomputed

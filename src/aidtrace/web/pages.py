@@ -8,15 +8,13 @@ http(s) URLs. Forms that write check the CSRF token and the signed-in session.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -29,13 +27,25 @@ from aidtrace.describe import donor_label, donor_name
 from aidtrace.errors import InvalidRequest, NotFound
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, SUBTYPES
 from aidtrace.money import GDP_YEAR, share_of_gdp
-from aidtrace.params import InvalidParameter, check_constant_year, constant_years, resolve_donor
+from aidtrace.params import InvalidParameter, resolve_donor
 from aidtrace.queries import REVIEW_FILTERS
 from aidtrace.review import FIELDS
 from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
 from aidtrace.web import reads
 from aidtrace.web.api import Filters, donor_param, get_store, store_upload
+from aidtrace.web.charts import (
+    Show,
+    ShowDep,
+    bar_chart,
+    constant_choices,
+    cumulative_chart,
+    money,
+    sentence_link,
+    shown,
+    stacked_chart,
+    totals,
+)
 from aidtrace.web.highlight import context_of, matched, segments
 from aidtrace.web.security import (
     CSRF_COOKIE,
@@ -80,16 +90,6 @@ STATUS_TEXT = {
 # --- formatting (filters) -------------------------------------------------------------------
 
 
-def money(value: float | None, unit: str = "USD") -> str:
-    """4.5e9 -> 'USD 4.50 bn'; None -> '—'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
-        if abs(value) >= size:
-            return f"{unit} {value / size:,.2f} {word}"
-    return f"{unit} {value:,.0f}"
-
-
 def amount(row: dict[str, Any]) -> str:
     """A row's amount as written in its unit, with '~' for approximate figures; `row` is a
     measure (amount_value, amount_unit) or a contract record (amount: {value, unit})."""
@@ -104,69 +104,6 @@ def amount(row: dict[str, Any]) -> str:
     if unit and unit.isupper():
         return prefix + money(value, unit)
     return f"{prefix}{value:,.0f} {unit}"
-
-
-@dataclass(frozen=True, slots=True)
-class Show:
-    """What the money figures of the overview and donor pages are in: USD or EUR at current
-    prices, USD at constant prices of a base year, or percent of the donor's GDP."""
-
-    currency: str = "USD"
-    constant: int | None = None
-    gdp: bool = False
-
-    @property
-    def unit(self) -> str:
-        if self.gdp:
-            return f"% of {GDP_YEAR} GDP"
-        return f"USD at {self.constant} prices" if self.constant else self.currency
-
-    @property
-    def money_currency(self) -> str:
-        return "USD" if self.gdp else self.currency  # shares of GDP are taken of USD sums
-
-    def params(self) -> dict[str, str]:
-        return {
-            k: v
-            for k, v in {
-                "currency": self.currency,
-                "constant": str(self.constant or ""),
-                "gdp": "1" if self.gdp else "",
-            }.items()
-            if v and v != "USD"
-        }
-
-
-def show_params(
-    currency: Annotated[Literal["USD", "EUR"], Query()] = "USD",
-    constant: Annotated[str | None, Query(max_length=10)] = None,
-    gdp: Annotated[bool, Query()] = False,
-) -> Show:
-    """The switches as query parameters, checked like the API's (params.py)."""
-    year = None
-    if constant and constant.strip():
-        if not constant.strip().isdigit():
-            raise InvalidParameter(
-                "constant", f"constant {constant!r} is not a year; choose a base year such as 2024"
-            )
-        year = check_constant_year(int(constant), name="constant")
-    if year and currency != "USD":
-        raise InvalidParameter("constant", "constant prices use the US GDP deflator: choose USD with them")
-    if year and gdp:
-        raise InvalidParameter(
-            "gdp", f"% of GDP compares current-price sums with {GDP_YEAR} GDP: choose current prices with it"
-        )
-    return Show(currency, year, gdp)
-
-
-ShowDep = Annotated[Show, Depends(show_params)]
-
-
-def shown(value: float | None, show: Show) -> str:
-    """A figure as the switches say: 'EUR 1.20 bn', or '0.123%' of GDP."""
-    if show.gdp:
-        return "—" if value is None else f"{value:.3f}%"
-    return money(value, show.money_currency)
 
 
 def audit_value(value: Any) -> str:
@@ -259,163 +196,15 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-# --- charts ---------------------------------------------------------------------------
-# Values are divided down to a readable unit ("USD bn") rather than Plotly's SI ticks
-# ("60G"). A chart with nothing to draw is None, and the page says so instead of bare axes.
-
-
-def _scale(values: list[float], unit: str) -> tuple[float, str]:
-    """The divisor and axis title for `values`: 1e9 and 'USD bn'; a percent stays as it is."""
-    top = max((abs(v) for v in values), default=0.0)
-    if unit.startswith("%"):
-        return 1.0, unit
-    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "m"), (1e3, "thousand")):
-        if top >= size:
-            return size, f"{unit}, {word}"
-    return 1.0, unit
-
-
-def _scaled(values: list[float], size: float) -> list[float]:
-    return [round(value / size, 4) for value in values]
-
-
-def bar_chart(
-    rows: list[dict[str, Any]], key: str, title: str, *, unit: str, top: int = 20
-) -> dict[str, Any] | None:
-    """Bars of rows' `value` (money or percent) by `key`; None when no row has one."""
-    rows = [row for row in rows if row.get("value")][:top]
-    if not rows:
-        return None
-    size, axis = _scale([row["value"] for row in rows], unit)
-    return {
-        "data": [
-            {
-                "type": "bar",
-                "x": [str(row[key]) if row[key] is not None else "unknown" for row in rows],
-                "y": _scaled([row["value"] for row in rows], size),
-                "hovertemplate": f"%{{x}}: %{{y:,.3~f}} ({axis})<extra></extra>",
-            }
-        ],
-        "layout": _layout(title, axis),
-    }
-
-
-def stacked_chart(rows: list[dict[str, Any]], title: str, *, unit: str) -> dict[str, Any] | None:
-    """Bars per year, stacked by category: the timeline of counted measures; measures without
-    a date of their own stand in an "undated" bar, never dropped. None when nothing to draw."""
-    rows = [row for row in rows if row.get("value")]
-    if not rows:
-        return None
-    years = [str(y) for y in sorted({row["year"] for row in rows if row["year"] is not None})]
-    if any(row["year"] is None for row in rows):
-        years.append(UNDATED)
-    by: dict[str, dict[str, float]] = {}
-    for row in rows:
-        year = UNDATED if row["year"] is None else str(row["year"])
-        by.setdefault(row["category"] or "unspecified", {})[year] = row["value"]
-    size, axis = _scale([sum(v.get(year, 0.0) for v in by.values()) for year in years], unit)
-    traces = [
-        {
-            "type": "bar",
-            "name": category,
-            "x": years,
-            "y": _scaled([values.get(year, 0.0) for year in years], size),
-            "hovertemplate": f"{category} %{{x}}: %{{y:,.3~f}} ({axis})<extra></extra>",
-        }
-        for category, values in sorted(by.items())
-    ]
-    layout = _layout(title, axis)
-    layout["barmode"] = "stack"
-    layout["xaxis"] = {"type": "category"}
-    return {"data": traces, "layout": layout}
-
-
-UNDATED = "undated"
-
-
-def cumulative_chart(found: dict[str, Any], title: str) -> dict[str, Any] | None:
-    """The computed cumulative line (committed, delivered) with the reported running totals
-    as points; a click on a point opens its source sentence (customdata). In USD."""
-    series = found["series"]
-    reported = [r for point in found["points"] for r in point["reported"]]
-    if not series and not reported:
-        return None
-    everything = [row[f"{basis}_usd"] for row in series for basis in ("committed", "delivered")]
-    size, axis = _scale(everything + [r["value_usd"] for r in reported], "USD")
-    traces: list[dict[str, Any]] = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "line": {"shape": "hv"},
-            "name": f"computed {basis}",
-            "x": [row["date"] for row in series],
-            "y": _scaled([row[f"{basis}_usd"] for row in series], size),
-            "hovertemplate": f"{basis} by %{{x}}: %{{y:,.3~f}} ({axis})<extra></extra>",
-        }
-        for basis in ("committed", "delivered")
-    ]
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "marker": {"size": 10, "symbol": "diamond"},
-            "name": "reported running total",
-            "x": [r["as_of"] for r in reported],
-            "y": _scaled([r["value_usd"] for r in reported], size),
-            "text": [r["sources"][0]["title"] or r["sources"][0]["doc_id"] for r in reported],
-            "customdata": [_sentence_link(r["sources"][0]) for r in reported],
-            "hovertemplate": f"%{{text}}<br>reported %{{y:,.3~f}} ({axis}) as of %{{x}}<extra></extra>",
-        }
-    )
-    return {"data": traces, "layout": _layout(title, axis)}
-
-
-def _sentence_link(source: dict[str, Any]) -> str:
-    return f"/documents/{quote(str(source['doc_id']))}#span-{quote(str(source['record_id']))}"
-
-
-def _layout(title: str, axis: str) -> dict[str, Any]:
-    return {
-        "title": {"text": title, "font": {"size": 15}},
-        "margin": {"t": 40, "r": 10, "b": 60, "l": 70},
-        "yaxis": {"title": {"text": axis}, "tickformat": ",~r"},
-        "height": 340,
-        "legend": {"orientation": "h"},
-    }
-
-
-def _valued(rows: list[dict[str, Any]], show: Show, donor: str | None = None) -> list[dict[str, Any]]:
-    """Rows of queries.totals with the `value` the switches ask for: the sum itself, or its
-    share of GDP (of the row's donor, or of `donor`); largest first."""
-    for row in rows:
-        code = donor or row.get("donor")
-        if not show.gdp:
-            row["value"] = row["total"]
-        else:
-            row["value"] = share_of_gdp(row["total"], code) if code and row["total"] is not None else None
-    return sorted(rows, key=lambda row: -(row["value"] or 0.0)) if show.gdp else rows
-
-
-def _totals(store: Store, by: tuple[str, ...], show: Show, donor: str | None = None) -> dict[str, Any]:
-    found = queries.totals(store, by=by, currency=show.money_currency, constant=show.constant, donor=donor)
-    found["totals"] = _valued(found["totals"], show, donor)
-    return found
-
-
-def _constant_choices() -> list[int]:
-    first, last = constant_years()
-    return list(range(last, first - 1, -1))
-
-
 # --- pages ------------------------------------------------------------------------------
 
 
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request, store: StoreDep, show: ShowDep) -> Response:
-    by_donor = _totals(store, ("donor",), show)
+    by_donor = totals(store, ("donor",), show)
     # a share of GDP is a donor's; the years of all donors together stay in money
     years_show = Show() if show.gdp else show
-    stacked = _totals(store, ("year", "category"), years_show)["totals"]
+    stacked = totals(store, ("year", "category"), years_show)["totals"]
     return render(
         request,
         "overview.html",
@@ -437,7 +226,7 @@ def overview(request: Request, store: StoreDep, show: ShowDep) -> Response:
 
 
 def _switches(show: Show) -> dict[str, Any]:
-    return {"years": _constant_choices(), "gdp_year": GDP_YEAR, "query": urlencode(show.params())}
+    return {"years": constant_choices(), "gdp_year": GDP_YEAR, "query": urlencode(show.params())}
 
 
 @router.get("/donors", response_class=HTMLResponse)
@@ -461,9 +250,9 @@ def donor_profile(request: Request, store: StoreDep, donor: str, show: ShowDep) 
     if code != donor:  # "japan", "jpn": the page has one address
         target = f"/donors/{quote(code)}" + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(target, status_code=307)
-    tables = {key: _totals(store, (key,), show, code)["totals"] for key in ("category", "stage")}
+    tables = {key: totals(store, (key,), show, code)["totals"] for key in ("category", "stage")}
     reported = queries.totals(store, by=("donor",), donor=code)["reported"]
-    stacked = _totals(store, ("year", "category"), show, code)["totals"]
+    stacked = totals(store, ("year", "category"), show, code)["totals"]
     timeline = reads.described(store, queries.timeline(store, donor=code, latest=300))
     cumulative = queries.cumulative(store, donor=code)
     label = donor_label(code)
@@ -479,7 +268,7 @@ def donor_profile(request: Request, store: StoreDep, donor: str, show: ShowDep) 
             cumulative, f"{label}: computed cumulative aid and reported running totals (USD)"
         ),
         reported_points=[r for point in cumulative["points"] for r in point["reported"]],
-        sentence_link=_sentence_link,
+        sentence_link=sentence_link,
         by_type=queries.by_type(store, donor=code),
         by_category=tables["category"],
         by_stage=tables["stage"],
