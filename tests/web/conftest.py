@@ -70,3 +70,26 @@ def assert_error(response: object, status: int, code: str) -> dict[str, object]:
     assert isinstance(error["message"], str)
     assert error["message"]
     return dict(error)
+
+
+@pytest.fixture
+def empty_client(tmp_path: Path) -> Iterator[TestClient]:
+    """The app over a new database nothing was ingested into."""
+    with TestClient(
+        create_app(WebConfig(db=f"sqlite:///{tmp_path / 'empty.db'}", token=TOKEN))
+    ) as test_client:
+        yield test_client
+
+
+def assert_every_sort(client: TestClient) -> None:
+    """Every column of the measures table sorts every measure, rising and falling (empty
+    values as "" and an unpriced amount as -1, first when rising, on either database)."""
+    everything = {m["measure_id"] for m in all_pages(client, "/api/measures", kind="all", limit=500)}
+    for column in ("date", "donor", "type", "status", "category", "stage", "amount", "mentions"):
+        key = {"amount": "value_usd", "date": "sort_date"}.get(column, column)
+        empty: object = -1 if column == "amount" else ""
+        for sort, falling in ((column, False), (f"-{column}", True)):
+            rows = all_pages(client, "/api/measures", kind="all", sort=sort, limit=500)
+            assert {m["measure_id"] for m in rows} == everything
+            values = [m[key] if m[key] is not None else empty for m in rows]
+            assert values == sorted(values, reverse=falling), sort  # type: ignore[type-var]

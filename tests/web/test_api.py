@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.helpers import write_pdf
-from tests.web.conftest import AUTH, all_pages, assert_error
+from tests.web.conftest import AUTH, all_pages, assert_error, assert_every_sort
 
 # --- reads ---------------------------------------------------------------------------------
 
@@ -123,7 +124,14 @@ def test_openapi_describes_reads_writes_and_the_token(client: TestClient):
         assert "get" in paths[path]
     assert "post" in paths["/api/documents"]
     assert paths["/api/records/{record_id}/review"]["post"]["security"] == [{"HTTPBearer": []}]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    scripts = re.findall(r'<script src="([^"]+)"', docs.text)
+    assert scripts == ["/static/vendor/swagger-ui-bundle.js", "/static/api-docs.js"]  # ours, no CDN
+    for path in [*scripts, "/static/vendor/swagger-ui.css"]:
+        assert client.get(path).status_code == 200
+    assert "<script>" not in docs.text  # the CSP allows no inline script
+    assert client.get("/static/vendor/none.js").status_code == 404
 
 
 # --- exports ---------------------------------------------------------------------------------
@@ -162,7 +170,7 @@ def test_an_export_larger_than_the_cap_is_refused_not_cut(db_url: str):
     from aidtrace.web import WebConfig, create_app
 
     with TestClient(create_app(WebConfig(db=db_url, token=None, export_cap=3))) as small:
-        assert_error(small.get("/api/exports/measures", params={"format": "csv"}), 400, "invalid_request")
+        assert_error(small.get("/api/exports/measures", params={"format": "csv"}), 422, "invalid_request")
         ok = small.get("/api/exports/measures", params={"format": "csv", "donor": "FIN"})
         assert ok.status_code == 200
 
@@ -182,8 +190,8 @@ def test_an_export_larger_than_the_cap_is_refused_not_cut(db_url: str):
         ("/api/measures?since=last-year", 422, "invalid_request"),
         ("/api/measures?sort=amount;DROP", 422, "invalid_request"),
         ("/api/measures?donor=J'P", 422, "invalid_request"),
-        ("/api/totals?by=planet", 400, "invalid_request"),
-        ("/api/totals?currency=EUR&constant=2020", 400, "invalid_request"),
+        ("/api/totals?by=planet", 422, "invalid_request"),
+        ("/api/totals?currency=EUR&constant=2020", 422, "invalid_request"),
         ("/api/exports/secrets", 422, "invalid_request"),
     ],
 )
@@ -244,11 +252,11 @@ def test_uploads_of_html_and_pdf_are_read_by_their_readers(client: TestClient, t
 
 def test_upload_errors_are_clear_4xx(client: TestClient, db_url: str):
     assert_error(upload(client, "notes.docx", b"x"), 415, "unsupported_type")
-    assert_error(upload(client, "a.txt", STATEMENT.encode(), published="15/03/2024"), 400, "invalid_request")
+    assert_error(upload(client, "a.txt", STATEMENT.encode(), published="15/03/2024"), 422, "invalid_request")
     assert_error(
-        upload(client, "a.txt", STATEMENT.encode(), url="javascript:alert(1)"), 400, "invalid_request"
+        upload(client, "a.txt", STATEMENT.encode(), url="javascript:alert(1)"), 422, "invalid_request"
     )
-    assert_error(upload(client, "a.txt", STATEMENT.encode(), doc_id="../../etc"), 400, "invalid_request")
+    assert_error(upload(client, "a.txt", STATEMENT.encode(), doc_id="../../etc"), 422, "invalid_request")
     error = assert_error(upload(client, "blank.txt", b"   \n  "), 422, "unreadable_document")
     assert "no text" in str(error["message"])
     failures = client.get("/api/failures").json()["items"]
@@ -340,13 +348,13 @@ def test_a_rejected_record_leaves_counted_measures_and_exports_but_stays_logged(
 
 def test_review_errors(client: TestClient):
     rid = str(_record_with_amount(client)["record_id"])
-    assert_error(review(client, rid, action="correct", changes={"donor": "J P N!"}), 400, "invalid_request")
+    assert_error(review(client, rid, action="correct", changes={"donor": "J P N!"}), 422, "invalid_request")
     assert_error(
-        review(client, rid, action="correct", changes={"amount_value": "-5"}), 400, "invalid_request"
+        review(client, rid, action="correct", changes={"amount_value": "-5"}), 422, "invalid_request"
     )
-    assert_error(review(client, rid, action="correct", changes={"evidence": "x"}), 400, "invalid_request")
-    assert_error(review(client, rid, action="correct", changes={"subtype": "visit"}), 400, "invalid_request")
-    assert_error(review(client, rid, action="correct", changes={}), 400, "invalid_request")
+    assert_error(review(client, rid, action="correct", changes={"evidence": "x"}), 422, "invalid_request")
+    assert_error(review(client, rid, action="correct", changes={"subtype": "visit"}), 422, "invalid_request")
+    assert_error(review(client, rid, action="correct", changes={}), 422, "invalid_request")
     assert_error(review(client, rid, action="approve"), 422, "invalid_request")
     assert_error(review(client, "r-none", action="accept"), 404, "not_found")
     assert client.get(f"/api/records/{rid}").json()["review_status"] is None  # nothing half-applied
@@ -365,3 +373,105 @@ def test_readers_see_file_names_not_the_folders_of_the_ingesting_machine(
     assert shown["source"] == Path(source).name
     failures = json.dumps(client.get("/api/failures").json())
     assert str(Path(source).parent) not in failures
+
+
+# --- rows that say what they are, and errors instead of silence (issue 11) ------------------
+
+
+def test_measures_carry_description_donor_name_and_first_source(client: TestClient):
+    rows = all_pages(client, "/api/measures", donor="JPN", kind="all")
+    assert rows
+    for row in rows:
+        assert row["description"].strip()
+        assert row["donor_name"] == "Japan"
+        source = row["first_source"]
+        detail = client.get(f"/api/measures/{row['measure_id']}").json()
+        earliest = min(
+            detail["mentions"], key=lambda m: (m["published"] is None, m["published"] or "", m["doc_id"])
+        )
+        assert (source["doc_id"], source["title"], source["url"]) == (
+            earliest["doc_id"],
+            earliest["title"],
+            earliest["url"],
+        )
+        assert (detail["description"], detail["donor_name"], detail["first_source"]) == (
+            row["description"],
+            "Japan",
+            source,
+        )
+    timeline = client.get("/api/timeline", params={"donor": "JPN"}).json()
+    assert timeline["donor_name"] == "Japan"
+    described = {row["measure_id"]: row["description"] for row in rows}
+    assert all(item["description"] == described[item["measure_id"]] for item in timeline["items"])
+
+
+def test_donor_names_resolve_like_codes(client: TestClient):
+    by_code = all_pages(client, "/api/measures", donor="JPN", kind="all")
+    assert all_pages(client, "/api/measures", donor="japan", kind="all") == by_code
+    assert client.get("/api/timeline", params={"donor": "Japan"}).json()["donor"] == "JPN"
+    totals = client.get("/api/totals", params={"donor": "japanese"}).json()
+    assert totals == client.get("/api/totals", params={"donor": "JPN"}).json()
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "words"),
+    [
+        (
+            "/api/measures",
+            {"donor": "Japn"},
+            ["'Japn'", "did you mean Japan (JPN)", "donors in this database"],
+        ),
+        ("/api/measures", {"donor": "XYZ"}, ["'XYZ' is not a donor code or name", "Japan (JPN)"]),
+        ("/api/records", {"donor": "XYZ"}, ["'XYZ' is not a donor"]),
+        ("/api/conflicts", {"donor": "XYZ"}, ["'XYZ' is not a donor"]),
+        ("/api/timeline", {"donor": "XYZ"}, ["'XYZ' is not a donor"]),
+        ("/api/cumulative", {"donor": "XYZ"}, ["'XYZ' is not a donor"]),
+        ("/api/measures", {"since": "2024-13"}, ["since '2024-13'", "no month 13", "YYYY-MM-DD"]),
+        ("/api/measures", {"since": "yesterday"}, ["since 'yesterday' is not a date", "YYYY-MM"]),
+        ("/api/measures", {"until": "2024-02-30"}, ["has no day 30"]),
+        ("/api/measures", {"since": "2024-05", "until": "2024-01"}, ["swap the two dates"]),
+        ("/api/totals", {"constant": "1990"}, ["constant 1990", "base years", "choose a year in that range"]),
+        ("/api/totals", {"constant": "2999"}, ["base years"]),
+        ("/api/totals", {"donor": "JPN", "as_of": "2024-13-01"}, ["as_of", "no month 13"]),
+        ("/api/measures", {"sort": "planet"}, ["sort 'planet' is not one of", "-date"]),
+    ],
+)
+def test_invalid_parameters_are_422_with_a_message_saying_what_to_write(
+    client: TestClient, path: str, params: dict[str, str], words: list[str]
+):
+    error = assert_error(client.get(path, params=params), 422, "invalid_request")
+    for word in words:
+        assert word in error["message"]
+
+
+def test_no_error_message_shows_a_pattern(client: TestClient):
+    for params in ({"donor": "J'P"}, {"donor": "a" * 200}, {"since": "2024/01/01"}, {"until": "x"}):
+        error = assert_error(client.get("/api/measures", params=params), 422, "invalid_request")
+        assert not any(mark in str(error["message"]) for mark in ("^", "$", "\\d", "[A-Z", "pattern")), error
+    for path in ("/api/totals?by=planet", "/api/totals?currency=EUR&constant=2020", "/api/measures?limit=0"):
+        assert_error(client.get(path), 422, "invalid_request")
+
+
+def test_every_sort_of_the_dashboard_works_both_ways(client: TestClient):
+    assert_every_sort(client)
+
+
+def test_an_empty_database_says_how_to_fill_it(empty_client: TestClient):
+    health = empty_client.get("/api/health").json()
+    assert health["documents"] == 0
+    assert health["last_updated"] is None
+    hint = "no documents yet: run `aidtrace ingest PATH` or `aidtrace demo`"
+    assert health["hint"] == hint
+    assert empty_client.get("/api/totals").json()["hint"] == hint
+    for path in ("/api/measures", "/api/documents", "/api/records", "/api/conflicts", "/api/reviews"):
+        body = empty_client.get(path).json()
+        assert body["items"] == []
+        assert body["hint"] == hint, path
+
+
+def test_a_database_with_documents_gives_no_hint(client: TestClient):
+    health = client.get("/api/health").json()
+    assert health["documents"] == len(all_pages(client, "/api/documents"))
+    assert health["last_updated"]
+    assert "hint" not in health
+    assert "hint" not in client.get("/api/measures", params={"q": "no-such-words"}).json()

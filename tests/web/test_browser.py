@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def server(example_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """`aidtrace serve` on loopback over a copy of the examples database."""
-    copy = tmp_path_factory.mktemp("browser") / "web.db"
-    shutil.copy(example_db, copy)
-    db_url = f"sqlite:///{copy}"
+@contextmanager
+def serving(db_url: str) -> Iterator[str]:
+    """`aidtrace serve` on loopback over `db_url`; yields its address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -48,9 +46,19 @@ def server(example_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     while not running.started:
         assert time.monotonic() < deadline, "the server did not start in 20 s"
         time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "db": db_url, "folder": str(copy.parent)}
+    yield f"http://127.0.0.1:{port}"
     running.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(example_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The server over a copy of the examples database."""
+    copy = tmp_path_factory.mktemp("browser") / "web.db"
+    shutil.copy(example_db, copy)
+    db_url = f"sqlite:///{copy}"
+    with serving(db_url) as url:
+        yield {"url": url, "db": db_url, "folder": str(copy.parent)}
 
 
 @pytest.fixture(scope="module")
@@ -74,16 +82,40 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Any, server: dict[str, str]) -> Iterator[Any]:
-    """A fresh browser context (no cookies) whose console errors fail the test."""
-    context = browser.new_context(base_url=server["url"], viewport={"width": 1300, "height": 900})
+def _open(browser: Any, url: str, width: int = 1300) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(base_url=url, viewport={"width": width, "height": 900})
     opened = context.new_page()
     errors: list[str] = []
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    return context, opened, errors
+
+
+@pytest.fixture
+def page(browser: Any, server: dict[str, str]) -> Iterator[Any]:
+    """A fresh browser context (no cookies) whose console errors fail the test."""
+    context, opened, errors = _open(browser, server["url"])
     yield opened
     context.close()
+    assert errors == []
+
+
+@pytest.fixture
+def phone(browser: Any, server: dict[str, str]) -> Iterator[Any]:
+    """The same at a phone's width (390 px)."""
+    context, opened, errors = _open(browser, server["url"], width=390)
+    yield opened
+    context.close()
+    assert errors == []
+
+
+@pytest.fixture
+def empty_page(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    """A browser on a server over a new, empty database."""
+    with serving(f"sqlite:///{tmp_path / 'empty.db'}") as url:
+        context, opened, errors = _open(browser, url)
+        yield opened
+        context.close()
     assert errors == []
 
 
@@ -133,7 +165,7 @@ def _rows(page: Any) -> list[str]:
 def test_filters_search_and_sorting_change_the_rows(page: Any, server: dict[str, str]):
     page.goto("/measures")
     everything = _rows(page)
-    page.fill("input[name=donor]", "JPN")
+    page.select_option("#donor-picker", "JPN")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**/measures?*donor=JPN*")
     japan = _rows(page)
@@ -230,3 +262,105 @@ def test_a_hostile_document_runs_no_script(page: Any, server: dict[str, str], tm
     page.goto("/measures?q=field+hospitals")
     assert dialogs == []
     shot(page, "hostile-document")
+
+
+def test_api_docs_list_every_operation_from_bundled_assets(page: Any, server: dict[str, str]):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/api/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    described = api(server, "/api/openapi.json")["paths"]
+    operations = sum(len(methods) for methods in described.values())
+    listed = page.locator(".opblock-summary-path").all_inner_texts()
+    assert len(listed) == operations
+    assert {path.replace("\u200b", "") for path in listed} == set(described)
+    assert all(url.startswith(server["url"]) for url in requested)  # nothing from another site
+    shot(page, "api-docs")
+
+
+def test_an_empty_database_says_how_to_fill_it_and_draws_no_axes(empty_page: Any):
+    for path in ("/", "/measures", "/documents", "/donors"):
+        empty_page.goto(path)
+        banner = empty_page.inner_text("#empty-database")
+        assert "No documents yet: run aidtrace ingest PATH or aidtrace demo" in banner
+        assert empty_page.locator(".chart, .main-svg").count() == 0
+    empty_page.goto("/")
+    assert empty_page.locator("p.no-chart").count() == 2
+    shot(empty_page, "empty-database")
+
+
+def test_measures_table_describes_each_row(page: Any, server: dict[str, str]):
+    page.goto("/measures?donor=JPN")
+    expected = api(server, "/api/measures", donor="JPN", limit=50)["items"]
+    descriptions = page.locator("#measures tbody td.description .text").all_inner_texts()
+    assert descriptions == [m["description"] for m in expected]
+    assert all(text.strip() for text in descriptions)
+    assert page.locator("#measures thead th").nth(3).inner_text() == "description"
+    shot(page, "measures-descriptions")
+
+
+def _axis(page: Any, chart: str) -> str:
+    return str(page.locator(f"#{chart} .g-ytitle text").text_content())
+
+
+def test_currency_and_share_of_gdp_switches_redraw_the_charts(page: Any, server: dict[str, str]):
+    page.goto("/")
+    page.wait_for_selector("#chart-donors[data-drawn=true]")
+    assert _axis(page, "chart-donors") == "USD, bn"
+    ticks = page.locator("#chart-donors .ytick text").all_text_contents()
+    assert not any(tick.rstrip().endswith(("G", "M", "k")) for tick in ticks)  # bn/m in the title, not "60G"
+    page.select_option("#switches select[name=currency]", "EUR")
+    page.click("#switches button[type=submit]")
+    page.wait_for_url("**currency=EUR*")
+    page.wait_for_selector("#chart-donors[data-drawn=true]")
+    assert _axis(page, "chart-donors") == "EUR, bn"
+    assert "EUR" in page.locator("table.data thead").first.inner_text()
+    page.select_option("#switches select[name=currency]", "USD")
+    page.check("#switches input[name=gdp]")
+    page.click("#switches button[type=submit]")
+    page.wait_for_url("**gdp=1*")
+    page.wait_for_selector("#chart-donors[data-drawn=true]")
+    assert _axis(page, "chart-donors") == "% of 2021 GDP"
+    shares = {r["donor"]: r["percent_of_gdp_2021"] for r in api(server, "/api/totals", by="donor")["totals"]}
+    first = page.locator("table.data tbody tr").first
+    donor = first.locator("td a").first.inner_text()
+    assert first.locator("td").nth(1).inner_text() == f"{shares[donor]:.3f}%"
+    assert shares[donor] == max(v for v in shares.values() if v is not None)
+    shot(page, "overview-share-of-gdp")
+    page.goto("/donors/JPN?currency=EUR")
+    page.wait_for_selector("#chart-donor-timeline[data-drawn=true]")
+    assert _axis(page, "chart-donor-timeline").startswith("EUR")
+    page.check("#switches input[name=gdp]")
+    page.select_option("#switches select[name=currency]", "USD")
+    page.click("#switches button[type=submit]")
+    page.wait_for_url("**gdp=1*")
+    page.wait_for_selector("#chart-donor-timeline[data-drawn=true]")
+    assert _axis(page, "chart-donor-timeline") == "% of 2021 GDP"
+    shot(page, "donor-jpn-share-of-gdp")
+
+
+def test_sorting_any_column_both_ways_shows_an_indicator(page: Any, server: dict[str, str]):
+    page.goto("/measures")
+    assert page.locator("#measures thead th[aria-sort]").inner_text().strip() == "date ▼"
+    for sort, direction, mark in (("category", "ascending", "▲"), ("-category", "descending", "▼")):
+        page.click("#measures thead a.sort:text('category')")  # a second click turns the order round
+        page.wait_for_url(f"**sort={sort}*")
+        header = page.locator("#measures thead th[aria-sort]")
+        assert header.get_attribute("aria-sort") == direction
+        assert header.inner_text().strip() == f"category {mark}"
+        expected = api(server, "/api/measures", sort=sort, limit=50)["items"]
+        assert _rows(page) == [m["measure_id"] for m in expected]
+    shot(page, "measures-sorted")
+
+
+@pytest.mark.parametrize("path", ["/", "/measures?q=helmets", "/donors/JPN", "/documents", "/methodology"])
+def test_phone_width_has_no_sideways_scrolling(phone: Any, path: str):
+    phone.goto(path)
+    phone.wait_for_load_state("load")
+    if phone.locator("[data-chart]").count():
+        phone.wait_for_selector("[data-chart][data-drawn=true]")
+    if path.startswith("/measures"):  # the headings are hidden on a phone; the form sorts
+        assert phone.locator("#sort-choice").is_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{path} is {width} px wide at 390"
+    shot(phone, "phone-" + (path.strip("/").split("?")[0].replace("/", "-") or "overview"))

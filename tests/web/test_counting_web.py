@@ -29,9 +29,9 @@ def test_totals_as_of_a_date_over_the_api(client: TestClient):
     assert all(point["as_of"] <= "2024-06-30" for point in found["reported"])
     earlier = client.get("/api/totals", params={"donor": "JPN", "as_of": "2023-01-01"}).json()
     assert earlier["committed_usd"] < found["committed_usd"]
-    assert_error(client.get("/api/totals", params={"as_of": "2024-06-30"}), 400, "invalid_request")
+    assert_error(client.get("/api/totals", params={"as_of": "2024-06-30"}), 422, "invalid_request")
     assert_error(
-        client.get("/api/totals", params={"donor": "JPN", "as_of": "2024-02-31"}), 400, "invalid_request"
+        client.get("/api/totals", params={"donor": "JPN", "as_of": "2024-02-31"}), 422, "invalid_request"
     )
 
 
@@ -66,7 +66,9 @@ def test_donor_page_draws_computed_and_reported_totals_with_links_to_sentences(c
 
 def test_measures_table_describes_each_row_and_names_its_donor(client: TestClient):
     page = client.get("/measures", params={"donor": "JPN", "kind": "all"}).text
-    descriptions = re.findall(r'<td class="description">([^<]*)</td>', page)
+    descriptions = re.findall(
+        r'<td class="description" data-label="description"><span class="text">([^<]*)</span>', page
+    )
     assert descriptions
     assert all(text.strip() for text in descriptions)
     assert '<span class="muted small">Japan</span>' in page

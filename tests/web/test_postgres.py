@@ -14,7 +14,7 @@ from aidtrace.reconcile import reconcile
 from aidtrace.store import open_store
 from aidtrace.web import WebConfig, create_app
 from tests.conftest import POSTGRES_URL, _empty_postgres
-from tests.web.conftest import AUTH, TOKEN, all_pages
+from tests.web.conftest import AUTH, TOKEN, all_pages, assert_every_sort
 
 pytestmark = pytest.mark.postgres
 
@@ -49,3 +49,14 @@ def test_reads_reviews_and_uploads_on_postgresql(pg_client: TestClient):
     assert upload.status_code == 201, upload.text
     assert all_pages(pg_client, "/api/measures", q="120 million")
     assert pg_client.get("/measures", params={"donor": "JPN"}).status_code == 200
+
+
+def test_dashboard_reads_on_postgresql(pg_client: TestClient):
+    assert_every_sort(pg_client)
+    page = pg_client.get("/measures", params={"donor": "japan", "q": "helmets", "sort": "-stage"})
+    assert page.status_code == 200
+    assert '<mark class="match">helmets</mark>' in page.text
+    assert '<option value="JPN" selected>Japan (JPN)' in page.text
+    assert "measures match" in page.text
+    assert pg_client.get("/api/health").json()["documents"] > 0
+    assert pg_client.get("/", params={"gdp": "1"}).status_code == 200

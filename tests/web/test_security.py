@@ -71,6 +71,11 @@ def test_hostile_text_and_metadata_are_escaped_on_every_page(client: TestClient,
     document = client.get(f"/documents/{doc_id}").text
     assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in document
     assert "javascript:alert(4)" in document  # shown as text, never as a link
+    found = client.get("/measures", params={"q": "field hospitals", "kind": "all"}).text
+    quoted = re.search(r'<q class="matched">(.*?)</q>', found, re.S)
+    assert quoted  # the matching sentence, its markup as text and the match marked
+    assert '<mark class="match">field hospitals</mark>' in quoted.group(1)
+    assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in quoted.group(1)
 
 
 def test_pages_send_a_strict_content_security_policy(client: TestClient):

@@ -2,7 +2,10 @@
 
 Lists page with `limit` and `offset` and answer {items, limit, offset, next_offset}, where
 next_offset is null on the last page (found by reading one row more, never by counting).
-Filters and sorting are those of the CLI; every value is a bound SQL parameter.
+Filters are those of the CLI, checked by aidtrace.params as the CLI checks them (a donor by
+code or name, real calendar dates, a covered constant-price year); every invalid parameter
+is a 422 with a message saying what to write. Measures sort by every column of the
+dashboard's table (web/reads.SORTS). Every value is a bound SQL parameter.
 """
 
 from __future__ import annotations
@@ -22,21 +25,21 @@ from starlette.background import BackgroundTask
 
 from aidtrace import pipeline, queries
 from aidtrace.counting import STATUSES
+from aidtrace.describe import donor_name
 from aidtrace.errors import InvalidRequest
 from aidtrace.exports import FORMATS, WHAT, export
 from aidtrace.ingest import READERS
 from aidtrace.ingest.fields import date_problem
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, DocumentResult, RunSummary
-from aidtrace.queries import GROUPS, REVIEW_FILTERS, SORTS
+from aidtrace.params import InvalidParameter, check_constant_year, check_period, parse_date, resolve_donor
+from aidtrace.queries import GROUPS, REVIEW_FILTERS
 from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
+from aidtrace.web import reads
 from aidtrace.web.security import Forbidden
 
 bearer = HTTPBearer(auto_error=False, description="The write token configured on the server")
 
-DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-OR_BLANK = r"^$|"
-CODE = r"^[A-Za-z][A-Za-z0-9_-]{1,15}$"
 DOC_ID = re.compile(r"[\w.-]{1,200}")
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -80,15 +83,19 @@ class Json(JSONResponse):
 router = APIRouter(prefix="/api", default_response_class=Json)
 
 
-def page(rows: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
-    """A page of `rows`, read with limit + 1 so the extra row says whether more follow."""
+def page(rows: list[dict[str, Any]], limit: int, offset: int, *, store: Store) -> dict[str, Any]:
+    """A page of `rows`, read with limit + 1 so the extra row says whether more follow; an
+    empty page of an empty database says how to fill it (`hint`)."""
     more = len(rows) > limit
-    return {
+    body: dict[str, Any] = {
         "items": rows[:limit],
         "limit": limit,
         "offset": offset,
         "next_offset": offset + limit if more else None,
     }
+    if not rows and queries.document_count(store) == 0:
+        body["hint"] = reads.EMPTY_HINT
+    return body
 
 
 # --- measures ------------------------------------------------------------------------------
@@ -99,19 +106,30 @@ def _blank(allowed: tuple[str, ...]) -> Any:
     return Literal[("", *allowed)]
 
 
-async def measure_filters(
-    donor: Annotated[
-        str | None, Query(pattern=OR_BLANK + CODE, description="Donor code, e.g. JPN, DEU, EU")
-    ] = None,
+# Parameters people type (donors, dates, years) are plain text checked by aidtrace.params,
+# as the CLI checks them: a bad one is a 422 whose message says what to write instead
+# (never a pattern), and "japan" is JPN.
+DonorText = Annotated[str | None, Query(max_length=100, description="Donor code or name: JPN, japan, EU")]
+DateText = Annotated[str | None, Query(max_length=20, description="YYYY, YYYY-MM or YYYY-MM-DD")]
+
+
+def donor_param(store: Store, text: str | None, *, name: str = "donor") -> str | None:
+    """The donor code a parameter names (params.resolve_donor), None when not given."""
+    return resolve_donor(store, text, name=name) if text and text.strip() else None
+
+
+def date_param(text: str | None, *, name: str) -> str | None:
+    return parse_date(text, name=name) if text and text.strip() else None
+
+
+def measure_filters(
+    store: StoreDep,
+    donor: DonorText = None,
     type: Annotated[_blank(RECORD_TYPES) | None, Query()] = None,  # type: ignore[valid-type]
     category: Annotated[_blank(CATEGORIES) | None, Query()] = None,  # type: ignore[valid-type]
     stage: Annotated[_blank(STAGES) | None, Query()] = None,  # type: ignore[valid-type]
-    since: Annotated[
-        str | None, Query(pattern=OR_BLANK + DATE, description="On or after (YYYY[-MM[-DD]])")
-    ] = None,
-    until: Annotated[
-        str | None, Query(pattern=OR_BLANK + DATE, description="On or before (YYYY[-MM[-DD]])")
-    ] = None,
+    since: Annotated[str | None, Query(max_length=20, description="On or after (YYYY[-MM[-DD]])")] = None,
+    until: Annotated[str | None, Query(max_length=20, description="On or before (YYYY[-MM[-DD]])")] = None,
     kind: Annotated[
         Literal["single", "totals", "all"],
         Query(description="single measures, running totals reported by sources, or both"),
@@ -121,22 +139,29 @@ async def measure_filters(
         Query(description="Counting status (default: any but rejected; with it, kind is ignored)"),
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in any mention's sentence")] = None,
-    sort: Annotated[Literal[tuple(SORTS)], Query()] = "-date",  # type: ignore[valid-type]
+    sort: Annotated[
+        str, Query(max_length=20, description="A column, descending with '-': " + ", ".join(reads.SORTS))
+    ] = "-date",
 ) -> dict[str, Any]:
     """Filters as query parameters; an empty value (a form field left blank) means any."""
     aggregate = None if status else {"single": False, "totals": True, "all": None}[kind]
-    return {
-        "donor": donor or None,
+    first, last = date_param(since, name="since"), date_param(until, name="until")
+    check_period(first, last)
+    filters = {
+        "donor": donor_param(store, donor),
         "type": type or None,
         "category": category or None,
         "stage": stage or None,
-        "since": since or None,
-        "until": until or None,
+        "since": first,
+        "until": last,
         "aggregate": aggregate,
         "status": status or None,
         "q": q.strip() if q and q.strip() else None,
         "sort": sort,
     }
+    if sort not in reads.SORTS:
+        raise InvalidParameter("sort", f"sort {sort!r} is not one of: {', '.join(reads.SORTS)}")
+    return filters
 
 
 Filters = Annotated[dict[str, Any], Depends(measure_filters)]
@@ -144,13 +169,14 @@ Filters = Annotated[dict[str, Any], Depends(measure_filters)]
 
 @router.get("/measures", tags=["measures"], summary="Measures, filtered, sorted and paged")
 def list_measures(store: StoreDep, filters: Filters, limit: Limit = 50, offset: Offset = 0) -> Json:
-    rows = queries.measures(store, **filters, limit=limit + 1, offset=offset)
-    return Json(page(rows, limit, offset))
+    """Each measure with its `description`, `donor_name` and `first_source` (title, URL)."""
+    rows = queries.describe(store, reads.measures(store, filters, limit=limit + 1, offset=offset))
+    return Json(page(rows, limit, offset, store=store))
 
 
 @router.get("/measures/{measure_id}", tags=["measures"], summary="One measure, its mentions and conflicts")
 def get_measure(store: StoreDep, measure_id: str) -> Json:
-    return Json(queries.measure(store, measure_id))
+    return Json(queries.describe(store, [queries.measure(store, measure_id)])[0])
 
 
 @router.get(
@@ -160,13 +186,14 @@ def get_measure(store: StoreDep, measure_id: str) -> Json:
 )
 def list_conflicts(
     store: StoreDep,
-    donor: Annotated[str | None, Query(pattern=CODE)] = None,
+    donor: DonorText = None,
     field: Annotated[Literal["amount", "coverage"] | None, Query()] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Json:
-    rows = queries.conflicts(store, donor=donor, field=field, limit=limit + 1, offset=offset)
-    return Json(page(rows, limit, offset))
+    code = donor_param(store, donor)
+    rows = queries.conflicts(store, donor=code, field=field, limit=limit + 1, offset=offset)
+    return Json(page(rows, limit, offset, store=store))
 
 
 @router.get("/totals", tags=["measures"], summary="Sums of single measures, and reported totals beside them")
@@ -175,28 +202,37 @@ def get_totals(
     by: Annotated[str, Query(description=f"Comma-separated, from: {', '.join(GROUPS)}")] = "donor",
     currency: Literal["USD", "EUR"] = "USD",
     constant: Annotated[
-        int | None, Query(ge=2000, le=2100, description="Constant prices of this year")
+        int | None, Query(description="Constant prices of this base year (see the 422 for the range)")
     ] = None,
-    donor: Annotated[str | None, Query(pattern=CODE)] = None,
+    donor: DonorText = None,
     type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
     as_of: Annotated[
         str | None,
         Query(
-            pattern=DATE,
+            max_length=20,
             description="With donor: counted aid up to this date and the running "
             "totals reported by then (docs/totals.md); the other parameters are ignored",
         ),
     ] = None,
 ) -> Json:
+    code = donor_param(store, donor)
     if as_of is not None:
-        if not donor:
-            raise InvalidRequest("as_of needs donor: totals as of a date are a donor's (e.g. donor=JPN)")
-        return Json(queries.totals_as_of(store, donor=donor, as_of=as_of))
+        day = parse_date(as_of, name="as_of")
+        if not code:
+            raise InvalidParameter(
+                "as_of", "as_of needs donor: totals as of a date are a donor's (e.g. donor=JPN)"
+            )
+        return Json(queries.totals_as_of(store, donor=code, as_of=day))
     keys = tuple(part.strip() for part in by.split(",") if part.strip())
     if not keys:
-        raise InvalidRequest("by: name at least one of " + ", ".join(GROUPS))
-    result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=donor, type=type)
-    return Json({"currency": currency, "constant": constant, "by": list(keys), **result})
+        raise InvalidParameter("by", "by: name at least one of " + ", ".join(GROUPS))
+    if constant is not None:
+        check_constant_year(constant, name="constant")
+    result = queries.totals(store, by=keys, currency=currency, constant=constant, donor=code, type=type)
+    body: dict[str, Any] = {"currency": currency, "constant": constant, "by": list(keys), **result}
+    if not result["totals"] and queries.document_count(store) == 0:
+        body["hint"] = reads.EMPTY_HINT
+    return Json(body)
 
 
 @router.get(
@@ -204,16 +240,18 @@ def get_totals(
     tags=["measures"],
     summary="A donor's computed cumulative aid at each date a source reports a running total",
 )
-def get_cumulative(store: StoreDep, donor: Annotated[str, Query(pattern=CODE)]) -> Json:
-    return Json(queries.cumulative(store, donor=donor))
+def get_cumulative(store: StoreDep, donor: Annotated[str, Query(max_length=100)]) -> Json:
+    return Json(queries.cumulative(store, donor=resolve_donor(store, donor, name="donor")))
 
 
 @router.get("/timeline", tags=["measures"], summary="A donor's measures in date order")
-def get_timeline(store: StoreDep, donor: Annotated[str, Query(pattern=CODE)]) -> Json:
-    rows = queries.timeline(store, donor=donor)
+def get_timeline(store: StoreDep, donor: Annotated[str, Query(max_length=100)]) -> Json:
+    code = resolve_donor(store, donor, name="donor")
+    rows = reads.described(store, queries.timeline(store, donor=code))
     for row in rows:
-        row["date"] = row.pop("when_")
-    return Json({"donor": donor.upper(), "items": rows})
+        if "when_" in row:  # the name timeline gave its date before issue 11
+            row["date"] = row.pop("when_")
+    return Json({"donor": code, "donor_name": donor_name(code), "items": rows})
 
 
 # --- documents and records ------------------------------------------------------------
@@ -226,7 +264,9 @@ def list_documents(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Json:
-    return Json(page(queries.documents(store, q=q, limit=limit + 1, offset=offset), limit, offset))
+    return Json(
+        page(queries.documents(store, q=q, limit=limit + 1, offset=offset), limit, offset, store=store)
+    )
 
 
 @router.get("/documents/{doc_id}", tags=["documents"], summary="One document: its text and records")
@@ -319,17 +359,18 @@ HINTS = {
 @router.get("/records", tags=["records"], summary="Records (mentions), with corrections applied")
 def list_records(
     store: StoreDep,
-    doc_id: str | None = None,
-    donor: Annotated[str | None, Query(pattern=CODE)] = None,
+    doc_id: Annotated[str | None, Query(max_length=200)] = None,
+    donor: DonorText = None,
     type: Annotated[Literal[RECORD_TYPES] | None, Query()] = None,  # type: ignore[valid-type]
     review: Annotated[Literal[REVIEW_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Json:
+    code = donor_param(store, donor)
     rows = queries.record_dicts(
-        store, doc_id=doc_id, donor=donor, type=type, review=review, limit=limit + 1, offset=offset
+        store, doc_id=doc_id, donor=code, type=type, review=review, limit=limit + 1, offset=offset
     )
-    return Json(page(rows, limit, offset))
+    return Json(page(rows, limit, offset, store=store))
 
 
 @router.get("/records/{record_id}", tags=["records"], summary="One record, as extracted and as reviewed")
@@ -371,7 +412,7 @@ def post_review(
 
 @router.get("/reviews", tags=["records"], summary="The audit trail of review decisions, newest first")
 def list_reviews(store: StoreDep, limit: Limit = 100, offset: Offset = 0) -> Json:
-    return Json(page(review_log(store, limit=limit + 1, offset=offset), limit, offset))
+    return Json(page(review_log(store, limit=limit + 1, offset=offset), limit, offset, store=store))
 
 
 @router.get("/failures", tags=["documents"], summary="Documents that could not be read or processed")
@@ -394,9 +435,12 @@ def without_local_paths(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/health", tags=["service"], summary="Liveness, schema version and whether measures are current")
 def health(request: Request, store: StoreDep) -> Json:
+    state = reads.database_state(store)
     return Json(
         {
             "status": "ok",
+            **state,
+            **({"hint": reads.EMPTY_HINT} if state["documents"] == 0 else {}),
             "schema_version": store.schema_version(),
             "reconciling": request.app.state.reconciler.busy,
             "writes": "enabled" if request.app.state.guard.token else "disabled",
@@ -424,6 +468,9 @@ def download(
     handle.close()
     path = Path(handle.name)
     chosen = {k: v for k, v in filters.items() if v is not None and k != "sort"}
+    if filters["sort"] not in queries.SORTS:
+        exportable = ", ".join(queries.SORTS)
+        raise InvalidParameter("sort", f"a download sorts by one of: {exportable}; not {filters['sort']!r}")
     if what == "measures":
         chosen["sort"] = filters["sort"]
         chosen.setdefault("aggregate", None)

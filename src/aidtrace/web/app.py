@@ -1,9 +1,13 @@
 """The web application: the HTTP API under /api and the dashboard, in one ASGI app.
 
     create_app(config)  ->  FastAPI
-      /api/...          api.py     JSON; one error shape: {"error": {status, code, message}}
-      /...              pages.py   server-rendered HTML (Jinja2, autoescaped)
-      /static/...                  our CSS and JS, and Plotly's bundle from the plotly package
+      /api/...          api.py     JSON; one error shape: {"error": {status, code, message}};
+                                   every invalid parameter a 422 invalid_request
+      /api/docs         pages.py   Swagger UI from the fastapi-offline package (no CDN)
+      /...              pages.py   server-rendered HTML (Jinja2, autoescaped); charts.py
+                                   draws its figures, reads.py holds the web's own queries
+      /static/...                  our CSS and JS; Plotly's and Swagger UI's bundles from
+                                   their installed packages (/static/vendor/...)
 
 Requests borrow a Store from a small pool (one connection per concurrent request). Writes
 (uploads, reviews) change records in their own transaction, then measures are recomputed
@@ -36,9 +40,10 @@ from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
 
 from aidtrace import budget, pipeline
-from aidtrace.errors import AidtraceError, ConfigError
+from aidtrace.errors import AidtraceError, ConfigError, InvalidRequest
 from aidtrace.ingest import failure_for
 from aidtrace.model import DocumentResult
+from aidtrace.params import InvalidParameter
 from aidtrace.reconcile import reconcile
 from aidtrace.settings import Settings
 from aidtrace.store import Store, default_url, open_store
@@ -245,7 +250,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         'Every error is `{"error": {"status", "code", "message"}}`.',
         version=_version(),
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by pages.api_docs from bundled assets, under the CSP
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -292,6 +297,13 @@ def error_response(request: Request, status: int, code: str, message: str, **ext
 
 async def _aidtrace_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AidtraceError)
+    if isinstance(exc, InvalidRequest):
+        # one kind of error, one answer: every invalid parameter is a 422 'invalid_request',
+        # whether pydantic or aidtrace (params.py, queries) found it
+        if isinstance(exc, InvalidParameter):
+            details = [{"where": f"query.{exc.name}", "problem": str(exc)}]
+            return error_response(request, 422, "invalid_request", str(exc), details=details)
+        return error_response(request, 422, "invalid_request", str(exc))
     return error_response(request, exc.status, exc.code, str(exc))
 
 

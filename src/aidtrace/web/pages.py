@@ -8,7 +8,6 @@ http(s) URLs. Forms that write check the CSRF token and the signed-in session.
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -24,14 +23,30 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from aidtrace import queries
 from aidtrace.counting import STATUSES
-from aidtrace.errors import InvalidRequest
+from aidtrace.describe import donor_label, donor_name
+from aidtrace.errors import InvalidRequest, NotFound
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, SUBTYPES
-from aidtrace.queries import REVIEW_FILTERS, SORTS
+from aidtrace.money import GDP_YEAR, share_of_gdp
+from aidtrace.params import InvalidParameter, resolve_donor
+from aidtrace.queries import REVIEW_FILTERS
 from aidtrace.review import FIELDS
 from aidtrace.store import Store
 from aidtrace.store.reviews import review_log, review_record
-from aidtrace.web.api import DOC_ID, Filters, get_store, store_upload
-from aidtrace.web.highlight import context_of, segments
+from aidtrace.web import reads
+from aidtrace.web.api import Filters, donor_param, get_store, store_upload
+from aidtrace.web.charts import (
+    Show,
+    ShowDep,
+    bar_chart,
+    constant_choices,
+    cumulative_chart,
+    money,
+    sentence_link,
+    shown,
+    stacked_chart,
+    totals,
+)
+from aidtrace.web.highlight import context_of, matched, segments
 from aidtrace.web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -55,6 +70,9 @@ def _environment() -> Environment:
     env.filters["amount"] = amount
     env.filters["safe_url"] = safe_url
     env.filters["donor_name"] = donor_name
+    env.filters["donor_label"] = donor_label
+    env.filters["shown"] = shown
+    env.filters["audit_value"] = audit_value
     env.filters["percent"] = percent
     env.globals["status_text"] = STATUS_TEXT
     return env
@@ -70,16 +88,6 @@ STATUS_TEXT = {
 
 
 # --- formatting (filters) -------------------------------------------------------------------
-
-
-def money(value: float | None, unit: str = "USD") -> str:
-    """4.5e9 -> 'USD 4.50 bn'; None -> '—'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    for size, word in ((1e12, "tn"), (1e9, "bn"), (1e6, "m")):
-        if abs(value) >= size:
-            return f"{unit} {value / size:,.2f} {word}"
-    return f"{unit} {value:,.0f}"
 
 
 def amount(row: dict[str, Any]) -> str:
@@ -98,18 +106,15 @@ def amount(row: dict[str, Any]) -> str:
     return f"{prefix}{value:,.0f} {unit}"
 
 
-def donor_name(code: str | None) -> str:
-    """A donor's name from the country and body lists ("JPN" -> "Japan"); the code if unknown."""
-    if not code:
-        return ""
-    return _names().get(code, code)
-
-
-@cache
-def _names() -> dict[str, str]:
-    from aidtrace.extractor.lexicon import load_lexicon
-
-    return dict(load_lexicon().country_names)
+def audit_value(value: Any) -> str:
+    """A field's value in the audit trail: yes/no for flags, '—' for none, numbers in full."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
 
 
 def percent(value: float | None) -> str:
@@ -133,7 +138,10 @@ templates = Jinja2Templates(env=_environment())
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> Response:
     csrf = request.cookies.get(CSRF_COOKIE) or new_csrf()
     guard = request.app.state.guard
+    if "state" not in context:  # documents and last update, for the banner and the footer
+        context["state"] = _database_state(request)
     context.update(
+        empty_hint=reads.EMPTY_HINT,
         request=request,
         csrf=csrf,
         reviewer=guard.reviewer(request.cookies.get(SESSION_COOKIE)),
@@ -146,12 +154,33 @@ def render(request: Request, template: str, http_status: int = 200, **context: A
     return response
 
 
+def _database_state(request: Request) -> dict[str, Any]:
+    """reads.database_state, counted again only after a write (data_version, one indexed
+    read, says when): every page shows it, and counting documents is a scan."""
+    with request.app.state.pool.store() as store:
+        version = store.data_version()
+        kept = getattr(request.app.state, "database_state", None)
+        if kept is not None and kept[0] == version:
+            return dict(kept[1])
+        state = reads.database_state(store)
+    request.app.state.database_state = (version, state)
+    return state
+
+
 def _https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", http_status=status, status_code=status, message=message)
+    """An error as a page for someone in a browser: the hints meant for the command line or
+    the API ("list them with 'aidtrace measures'") give way to the page's own links."""
+    said = "; ".join(part for part in message.split("; ") if not _for_other_readers(part)) or message
+    return render(request, "error.html", http_status=status, status_code=status, message=said, state=None)
+
+
+def _for_other_readers(part: str) -> bool:
+    """A clause that points at the command line or the API, not at anything in a browser."""
+    return "'aidtrace " in part or "/api/" in part
 
 
 def _writer(request: Request, csrf: str | None) -> str:
@@ -167,169 +196,133 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-# --- charts -----------------------------------------------------------------------------
-
-
-def bar_chart(rows: list[dict[str, Any]], key: str, title: str, *, top: int = 20) -> dict[str, Any]:
-    rows = [row for row in rows if row.get("total")][:top]
-    return {
-        "data": [
-            {
-                "type": "bar",
-                "x": [str(row[key]) if row[key] is not None else "unknown" for row in rows],
-                "y": [round(row["total"], 2) for row in rows],
-                "hovertemplate": "%{x}: USD %{y:,.0f}<extra></extra>",
-            }
-        ],
-        "layout": _layout(title),
-    }
-
-
-def stacked_chart(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
-    """Bars per year, stacked by category: the timeline of counted measures; measures without
-    a date of their own stand in an "undated" bar, never dropped."""
-    years = [str(y) for y in sorted({row["year"] for row in rows if row["year"] is not None})]
-    if any(row["year"] is None and row.get("total") for row in rows):
-        years.append(UNDATED)
-    by: dict[str, dict[str, float]] = {}
-    for row in rows:
-        if row.get("total"):
-            year = UNDATED if row["year"] is None else str(row["year"])
-            by.setdefault(row["category"] or "unspecified", {})[year] = row["total"]
-    traces = [
-        {
-            "type": "bar",
-            "name": category,
-            "x": years,
-            "y": [round(values.get(year, 0.0), 2) for year in years],
-            "hovertemplate": f"{category} %{{x}}: USD %{{y:,.0f}}<extra></extra>",
-        }
-        for category, values in sorted(by.items())
-    ]
-    layout = _layout(title)
-    layout["barmode"] = "stack"
-    layout["xaxis"] = {"type": "category"}
-    return {"data": traces, "layout": layout}
-
-
-UNDATED = "undated"
-
-
-def cumulative_chart(found: dict[str, Any], title: str) -> dict[str, Any]:
-    """The computed cumulative line (committed, delivered) with the reported running totals
-    as points; a click on a point opens its source sentence (customdata)."""
-    series = found["series"]
-    traces: list[dict[str, Any]] = [
-        {
-            "type": "scatter",
-            "mode": "lines",
-            "line": {"shape": "hv"},
-            "name": f"computed {basis}",
-            "x": [row["date"] for row in series],
-            "y": [round(row[f"{basis}_usd"], 2) for row in series],
-            "hovertemplate": f"{basis} by %{{x}}: USD %{{y:,.0f}}<extra></extra>",
-        }
-        for basis in ("committed", "delivered")
-    ]
-    reported = [r for point in found["points"] for r in point["reported"]]
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "marker": {"size": 10, "symbol": "diamond"},
-            "name": "reported running total",
-            "x": [r["as_of"] for r in reported],
-            "y": [round(r["value_usd"], 2) for r in reported],
-            "text": [r["sources"][0]["title"] or r["sources"][0]["doc_id"] for r in reported],
-            "customdata": [_sentence_link(r["sources"][0]) for r in reported],
-            "hovertemplate": "%{text}<br>reported USD %{y:,.0f} as of %{x}<extra></extra>",
-        }
-    )
-    return {"data": traces, "layout": _layout(title)}
-
-
-def _sentence_link(source: dict[str, Any]) -> str:
-    return f"/documents/{quote(str(source['doc_id']))}#span-{quote(str(source['record_id']))}"
-
-
-def _layout(title: str) -> dict[str, Any]:
-    return {
-        "title": {"text": title, "font": {"size": 15}},
-        "margin": {"t": 40, "r": 10, "b": 60, "l": 70},
-        "yaxis": {"title": {"text": "USD"}, "tickformat": "~s"},
-        "height": 340,
-        "legend": {"orientation": "h"},
-    }
-
-
 # --- pages ------------------------------------------------------------------------------
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, store: StoreDep) -> Response:
-    by_donor = queries.totals(store, by=("donor",))
-    stacked = queries.totals(store, by=("year", "category"))["totals"]
+def overview(request: Request, store: StoreDep, show: ShowDep) -> Response:
+    by_donor = totals(store, ("donor",), show)
+    # a share of GDP is a donor's; the years of all donors together stay in money
+    years_show = Show() if show.gdp else show
+    stacked = totals(store, ("year", "category"), years_show)["totals"]
     return render(
         request,
         "overview.html",
+        show=show,
+        switches=_switches(show),
         by_donor=by_donor["totals"],
         by_type=queries.by_type(store),
         reported=by_donor["reported"][:30],
         collective=queries.describe(
             store, queries.measures(store, status="collective", aggregate=None, limit=30)
         ),
-        donor_chart=bar_chart(by_donor["totals"], "donor", "Aid by donor (single measures, USD)"),
-        timeline_chart=stacked_chart(stacked, "Aid by year and category (USD)"),
+        donor_chart=bar_chart(
+            by_donor["totals"], "donor", f"Aid by donor (single measures, {show.unit})", unit=show.unit
+        ),
+        timeline_chart=stacked_chart(
+            stacked, f"Aid by year and category ({years_show.unit})", unit=years_show.unit
+        ),
     )
 
 
+def _switches(show: Show) -> dict[str, Any]:
+    return {"years": constant_choices(), "gdp_year": GDP_YEAR, "query": urlencode(show.params())}
+
+
+@router.get("/donors", response_class=HTMLResponse)
+def donors_page(request: Request, store: StoreDep) -> Response:
+    return render(request, "donors.html", donors=reads.donors_present(store))
+
+
 @router.get("/donors/{donor}", response_class=HTMLResponse)
-def donor_profile(request: Request, store: StoreDep, donor: str) -> Response:
-    code = donor.upper()
-    if not DOC_ID.fullmatch(code):
-        raise InvalidRequest(f"{donor!r} is not a donor code")
-    tables = {key: queries.totals(store, by=(key,), donor=code)["totals"] for key in ("category", "stage")}
+def donor_profile(request: Request, store: StoreDep, donor: str, show: ShowDep) -> Response:
+    try:
+        code = resolve_donor(store, donor[:100], name="donor")
+    except InvalidParameter as missing:
+        return render(
+            request,
+            "donor_missing.html",
+            http_status=404,
+            asked=donor[:100],
+            message=str(missing),
+            donors=reads.donors_present(store),
+        )
+    if code != donor:  # "japan", "jpn": the page has one address
+        target = f"/donors/{quote(code)}" + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(target, status_code=307)
+    tables = {key: totals(store, (key,), show, code)["totals"] for key in ("category", "stage")}
     reported = queries.totals(store, by=("donor",), donor=code)["reported"]
-    stacked = queries.totals(store, by=("year", "category"), donor=code)["totals"]
-    timeline = queries.timeline(store, donor=code, latest=300)
+    stacked = totals(store, ("year", "category"), show, code)["totals"]
+    timeline = reads.described(store, queries.timeline(store, donor=code, latest=300))
     cumulative = queries.cumulative(store, donor=code)
+    label = donor_label(code)
     return render(
         request,
         "donor.html",
         donor=code,
+        show=show,
+        switches=_switches(show),
+        has_gdp=share_of_gdp(1.0, code) is not None,
         cumulative=cumulative,
         cumulative_chart=cumulative_chart(
-            cumulative, f"{code}: computed cumulative aid and reported running totals (USD)"
+            cumulative, f"{label}: computed cumulative aid and reported running totals (USD)"
         ),
         reported_points=[r for point in cumulative["points"] for r in point["reported"]],
-        sentence_link=_sentence_link,
+        sentence_link=sentence_link,
         by_type=queries.by_type(store, donor=code),
         by_category=tables["category"],
         by_stage=tables["stage"],
         reported=reported,
         timeline=timeline,
         timeline_total=queries.count_measures(store, donor=code),
-        timeline_chart=stacked_chart(stacked, f"{code}: aid by year and category (USD)"),
+        timeline_chart=stacked_chart(
+            stacked, f"{label}: aid by year and category ({show.unit})", unit=show.unit
+        ),
         conflicts=queries.conflicts(store, donor=code, limit=200),
     )
+
+
+COLUMNS = (  # the measures table: heading, sort key (None: not sortable), numeric
+    ("date", "date", False),
+    ("donor", "donor", False),
+    ("type", "type", False),
+    ("description", None, False),
+    ("status", "status", False),
+    ("category", "category", False),
+    ("stage", "stage", False),
+    ("amount", "amount", True),
+    ("USD", "amount", True),
+    ("mentions", "mentions", True),
+)
 
 
 @router.get("/measures", response_class=HTMLResponse)
 def measures_page(request: Request, store: StoreDep, filters: Filters, page: int = 1) -> Response:
     page = max(1, min(page, 100_000))
-    rows = queries.measures(store, **filters, limit=PAGE + 1, offset=(page - 1) * PAGE)
+    rows = reads.measures(store, filters, limit=PAGE + 1, offset=(page - 1) * PAGE)
+    shown_rows = queries.describe(store, rows[:PAGE])
+    if filters["q"]:
+        sentences = reads.matching_sentences(store, [row["measure_id"] for row in shown_rows], filters["q"])
+        for row in shown_rows:
+            row["matched"] = matched(sentences.get(row["measure_id"], ""), filters["q"])
     given = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    if filters["donor"]:
+        given["donor"] = filters["donor"]  # a name typed into the URL is shown as its code
     return render(
         request,
         "measures.html",
-        rows=queries.describe(store, rows[:PAGE]),
+        rows=shown_rows,
+        summary=reads.view_summary(store, filters),
+        donors=reads.donors_present(store),
+        columns=COLUMNS,
         statuses=STATUSES,
         filters=filters,
         given=given,
         page=page,
+        first=(page - 1) * PAGE + 1,
         more=len(rows) > PAGE,
         query=lambda **change: urlencode({k: v for k, v in {**given, **change}.items() if v}),
-        sorts=list(SORTS),
+        exportable=filters["sort"] in queries.SORTS,
         types=RECORD_TYPES,
         categories=CATEGORIES,
         stages=STAGES,
@@ -377,12 +370,39 @@ def record_page(request: Request, store: StoreDep, record_id: str) -> Response:
         "record.html",
         record=found,
         context=context_of(text, evidence["start"], evidence["end"]),
-        log=review_log(store, record_id=record_id),
+        log=[
+            {**entry, "changes": changes(entry["before"], entry["after"])}
+            for entry in review_log(store, record_id=record_id)
+        ],
         types=RECORD_TYPES,
         categories=CATEGORIES,
         stages=STAGES,
         subtypes=sorted({s for subs in SUBTYPES.values() for s in subs}),
     )
+
+
+AUDITED = (*FIELDS, "review_status")  # what a decision can change, as the audit trail shows it
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields a decision changed, each with its value before and after (a record as
+    queries.contract_record gives it: the amount nested, flags as booleans)."""
+    old, new = _flat(before), _flat(after)
+    return [
+        {"field": name, "before": old.get(name), "after": new.get(name)}
+        for name in AUDITED
+        if old.get(name) != new.get(name)
+    ]
+
+
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    amount = record.get("amount") or {}
+    flat = {name: record.get(name) for name in AUDITED}
+    flat.update(
+        amount_value=amount.get("value"), amount_unit=amount.get("unit"), amount_approx=amount.get("approx")
+    )
+    flat["review_status"] = record.get("review_status") or "unreviewed"
+    return flat
 
 
 @router.post("/records/{record_id}/review")
@@ -412,16 +432,15 @@ def review_queue(
     if status not in REVIEW_FILTERS:
         raise InvalidRequest(f"status {status!r} is not one of: {', '.join(REVIEW_FILTERS)}")
     page = max(1, min(page, 100_000))
-    rows = queries.record_dicts(
-        store, review=status, donor=donor or None, limit=PAGE + 1, offset=(page - 1) * PAGE
-    )
+    code = donor_param(store, donor)
+    rows = queries.record_dicts(store, review=status, donor=code, limit=PAGE + 1, offset=(page - 1) * PAGE)
     return render(
         request,
         "review.html",
         rows=rows[:PAGE],
         status=status,
         statuses=REVIEW_FILTERS,
-        donor=donor or "",
+        donor=code or "",
         page=page,
         more=len(rows) > PAGE,
         log=review_log(store, limit=20),
@@ -431,6 +450,32 @@ def review_queue(
 @router.get("/conflicts", response_class=HTMLResponse)
 def conflicts_page(request: Request, store: StoreDep) -> Response:
     return render(request, "conflicts.html", rows=queries.conflicts(store, limit=500))
+
+
+@router.get("/methodology", response_class=HTMLResponse)
+def methodology(request: Request) -> Response:
+    """docs/records.md as a page: what a record is, its fields, the rulings on hard cases."""
+    return render(request, "methodology.html", body=methodology_html())
+
+
+@cache
+def methodology_html() -> str | None:
+    """docs/records.md as HTML; None when the docs are not installed with the package."""
+    for path in (Path(str(resources.files("aidtrace") / "docs" / "records.md")), REPO_DOCS / "records.md"):
+        if path.is_file():
+            return markdown_html(path.read_text(encoding="utf-8"))
+    return None
+
+
+def markdown_html(text: str) -> str:
+    """Markdown rendered by markdown-it with raw HTML off: a tag in the text is shown as
+    text, and links of unsafe schemes (javascript:, data:) are not made."""
+    from markdown_it import MarkdownIt
+
+    return str(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
+
+
+REPO_DOCS = Path(__file__).resolve().parents[3] / "docs"  # a checkout or an editable install
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -500,27 +545,53 @@ async def upload_form(request: Request, background: BackgroundTasks, store: Stor
     return _see_other(f"/documents/{result.doc.doc_id if result.doc else meta['doc_id']}")
 
 
-@router.get("/static/vendor/plotly.min.js")
-def plotly_bundle(request: Request) -> Response:
-    """Plotly's own bundle, from the installed plotly package (no CDN, works offline)."""
-    body, etag = _plotly()
+VENDOR = {  # name -> (package, file in it, media type): bundles served from installed packages
+    "plotly.min.js": ("plotly", "", "text/javascript; charset=utf-8"),
+    "swagger-ui-bundle.js": (
+        "fastapi_offline",
+        "static/swagger-ui-bundle.js",
+        "text/javascript; charset=utf-8",
+    ),
+    "swagger-ui.css": ("fastapi_offline", "static/swagger-ui.css", "text/css; charset=utf-8"),
+}
+
+
+@router.get("/static/vendor/{name}")
+def vendor_bundle(request: Request, name: str) -> Response:
+    """Plotly's bundle (from the plotly package) and Swagger UI's (from fastapi-offline),
+    served by the app itself: no CDN, so the dashboard and /api/docs work offline and under
+    the Content-Security-Policy (scripts from this site only)."""
+    if name not in VENDOR:
+        raise NotFound(f"no file {name!r} among the bundled scripts and styles")
+    body, etag = _vendor(name)
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     return Response(
         body,
-        media_type="text/javascript; charset=utf-8",
+        media_type=VENDOR[name][2],
         headers={"ETag": etag, "Cache-Control": "public, max-age=86400"},
     )
 
 
 @cache
-def _plotly() -> tuple[bytes, str]:
+def _vendor(name: str) -> tuple[bytes, str]:
     import hashlib
 
-    from plotly.offline import get_plotlyjs
+    package, path, _media = VENDOR[name]
+    if package == "plotly":
+        from plotly.offline import get_plotlyjs
 
-    body = get_plotlyjs().encode("utf-8")
+        body = get_plotlyjs().encode("utf-8")
+    else:
+        body = (resources.files(package) / path).read_bytes()
     return body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """Swagger UI over /api/openapi.json, from the bundles above and static/api-docs.js (the
+    CSP forbids the inline script of FastAPI's own docs page)."""
+    return render(request, "api_docs.html")
 
 
 STATIC = Path(str(resources.files("aidtrace.web") / "static"))

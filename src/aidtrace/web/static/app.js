@@ -10,6 +10,7 @@ function drawCharts() {
       return;
     }
     var spec = JSON.parse(source.textContent);
+    narrow(element, spec.layout);
     Plotly.newPlot(element, spec.data, spec.layout, {
       displaylogo: false,
       responsive: true,
@@ -25,6 +26,16 @@ function drawCharts() {
       });
     });
   });
+}
+
+function narrow(element, layout) {
+  // on a phone a title does not fit one line (Plotly does not wrap): break it at its parts
+  var title = layout.title && layout.title.text;
+  if (element.clientWidth >= 600 || typeof title !== "string") {
+    return;
+  }
+  layout.title.text = title.replace(": ", ":<br>").replace(/ \(([^()]*)\)$/, "<br>($1)");
+  layout.margin = Object.assign({}, layout.margin, { t: 70, l: 55 });
 }
 
 function confirmRejects() {
