@@ -126,7 +126,7 @@ def test_an_upload_with_an_impossible_date_is_refused(app: FastAPI):
             files={"file": ("a.txt", b"Japan pledged $1 billion to Ukraine.")},
             data={"published": "2024-02-31"},
         )
-    assert response.status_code == 400
+    assert response.status_code == 422  # every invalid parameter is a 422 (issue 11)
     assert "not a calendar date" in response.json()["error"]["message"]
 
 
