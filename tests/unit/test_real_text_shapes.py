@@ -617,3 +617,28 @@ def test_passive_listings_goods_lists_and_participles_after_adverbs():
         ("sanction", None),
         ("sanction", 120),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since the full-scale invasion started, Norway has provided Ukraine with over $5 billion of support.",
+        "Norway has donated more than $5 billion to Ukraine since the war started.",
+        "Norway has pledged more than $5 billion to Ukraine since Russia launched its full-scale invasion.",
+        "Norway has provided US$5.1 billion to Ukraine to date.",
+        "Oslo previously pledged $5 billion to Ukraine.",
+        "The minister said Norway will steadily implement the assistance, which totals $5.1 billion, for Ukraine.",
+        "The minister thanked Norway for the support it has provided to Ukraine to the tune of $5 billion.",
+        "Norway will continue its support for Ukraine, which is worth more than $5 billion in total at the moment.",
+        "According to the Kiel Institute, Norway was in sixth place among Ukraine's donors, providing €5 billion.",
+    ],
+)
+def test_the_many_ways_of_telling_a_running_total(text):
+    (total,) = [r for r in full(text, published="2024-06-13") if r.amount and r.amount.is_money]
+    assert total.aggregate, text
+
+
+def test_reported_speech_with_add_is_no_act():
+    assert records("Norway will provide Ukraine with $5 billion, the minister added.", "2024-06-13") == [
+        ("aid", "NOR", "UKR", 5e9, "USD")
+    ]

@@ -121,6 +121,10 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
         and re.search(r"\b(?:the|a|an|this|these|those|such)\s+$", before)
     ):
         return False  # "subjected to the ban", "a freeze": a noun, not the predicate
+    if trigger.word.startswith("add") and re.match(
+        r"\s*(?:that\b|[,.:;\"“”]|$)", view[trigger.end : trigger.end + 6]
+    ):
+        return False  # "he added that ...", "..., he added.": reported speech
     return not re.match(r"\s+(?:far\s+|well\s+)?beyond\b", view[trigger.end : trigger.end + 12])
 
 

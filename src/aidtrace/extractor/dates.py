@@ -115,6 +115,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             + _WAR
         ),
     ),
+    # "since the war started", "since the full-scale invasion began", "since Russia invaded"
+    (
+        "since_war",
+        re.compile(
+            r"(?i:\bsince\s+)(?:"
+            + _WAR
+            + r"(?i:\s+(?:started|began|begun|broke\s+out))?|Russia\s+(?:invaded|attacked)(?:\s+Ukraine)?|"
+            r"Russia\s+(?:launched|started|began)\s+(?:its\s+|the\s+)?(?:full[\s-]scale\s+)?(?:invasion|war)|"
+            r"(?i:the\s+(?:full[\s-]scale\s+)?invasion))\b"
+        ),
+    ),
     (
         "at_war",
         re.compile(

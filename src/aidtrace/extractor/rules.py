@@ -203,6 +203,11 @@ def _describes_a_thing(view: str, trigger: Trigger, actors: list[ActorMention]) 
     )
     if not relative:
         return False
+    if "total" in trigger.classes and re.search(
+        r"\b(?:support|aid|assistance|help|package|funding)[”\"’]?\s*,?\s*(?:which|that)\s+$",
+        view[max(0, trigger.start - 40) : trigger.start],
+    ):
+        return False  # "the assistance, which totals $7.1 billion": the sum of the aid told
     comma = max(0, trigger.start - 40) + relative.start(1 if relative.group(1) is not None else 2)
     if any(comma < a.start < trigger.start for a in actors):
         return False  # "..., that Japan will deliver": a clause with its own subject, not a relative

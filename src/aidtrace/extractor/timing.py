@@ -38,7 +38,9 @@ _GIVEN = (
     r"pledged|promised|paid|spent|supplied|donated|shipped|granted|lent|handed\s+over|financed|funded)"
 )
 # "has already provided more than $8.5 billion"
-_ALREADY = re.compile(rf"\b(?:(?:has|have|had)\s+)?already\s+(?:\w+\s+)?{_GIVEN}\b", re.IGNORECASE)
+_ALREADY = re.compile(
+    rf"\b(?:(?:has|have|had)\s+)?(?:already|previously)\s+(?:\w+\s+)?{_GIVEN}\b", re.IGNORECASE
+)
 # "has extended a total of $20 billion"; not "will contribute a total of" (ruling 2)
 _PERFECT_TOTAL = re.compile(
     rf"\b(?:has|have)\s+(?:\w+\s+){{0,2}}?{_GIVEN}\b[^.;]{{0,60}}\ba\s+total\s+of\s*$", re.IGNORECASE
@@ -53,7 +55,7 @@ _ALREADY_AFTER = re.compile(rf"\s*(?:\([^()]{{0,40}}\)\s*)?already\s+(?:been\s+)
 # "had pledged $600 million before this announcement": what was given up to a past point
 _PLUPERFECT = re.compile(rf"\bhad\s+(?:already\s+|previously\s+|earlier\s+)?{_GIVEN}\b", re.IGNORECASE)
 _TO_DATE = re.compile(
-    r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative|"
+    r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative|at the moment|as of now|"
     r"now\s+(?:worth|totals?|totalling|stands?\s+at|amounts?\s+to|exceeds?))",
     re.IGNORECASE,
 )
@@ -65,6 +67,26 @@ _NEW_LEVEL = re.compile(
 )
 
 
+_TO_UKRAINE = re.compile(r"^(?:to|for|in)\s+(?:Ukraine|Kyiv|the\s+country)\s*,?\s*", re.IGNORECASE)
+_THE_TOTAL = re.compile(
+    r"\b(?:the|its|their|overall)\s+total\s+(?:[\w-]+\s+){0,2}(?:of|worth|amounting\s+to|at)\s*$",
+    re.IGNORECASE,
+)
+# all of a donor's support so far: "the assistance, which totals $7.1 billion"; "the support
+# Japan has provided to Ukraine to the tune of $12 billion"
+_OF_ALL = re.compile(
+    rf"\b(?:the|its|their)\s+(?:\w+\s+)?(?:support|aid|assistance|help)(?:\s+(?:for|to)\s+Ukraine)?"
+    rf"\s*[,”\"’]*\s+(?:(?:which|that)\s+)?"
+    rf"(?:(?:totals?|amounts?\s+to|is\s+worth)\b|(?:[\w.-]+\s+){{1,3}}(?:has|have)\s+(?:\w+\s+)?{_GIVEN}\b)",
+    re.IGNORECASE,
+)
+# a donor's rank among donors tells a cumulative figure
+_RANKED = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+    r"(?:\s+place|[\s-]+(?:largest|biggest)\s+(?:donor|contributor|provider))",
+    re.IGNORECASE,
+)
+_TO_DATE_LATER = re.compile(r"[^.;]{0,25}\b(?:at the moment|so far|to date|as of now)\b", re.IGNORECASE)
 _REACH = 240  # how far before a figure its timing cues are looked for
 _ANNOUNCED = re.compile(
     r"\b(?:will|shall|would|decided\s+to|decides\s+to|is\s+to|are\s+to|set\s+to|plans?\s+to)\b", re.IGNORECASE
@@ -113,7 +135,7 @@ def record_timing(
     # figures linear
     scope = view[max(clause.start, quantity.start - _REACH) : quantity.start]
     # a sum up to a past point or a new level is a running total wherever it stands in the clause
-    later_total = _PLUPERFECT.search(scope) or _NEW_LEVEL.search(scope[-80:])
+    later_total = _PLUPERFECT.search(scope) or _NEW_LEVEL.search(scope[-80:]) or _ALREADY.search(scope)
     if quantity is not quantities[0] and not estimate and not later_total:
         return False, None, record_date
     text = view[clause.start : clause.end]
@@ -143,14 +165,20 @@ def record_timing(
         if since:
             return True, (min(since, key=lambda d: d.start).value or "", published), None
     after = view[quantity.end : min(clause.end, quantity.end + 40)]
-    to_date = _TO_DATE.search(scope) or _TO_DATE.match(after.lstrip(" ,"))  # "$12.1 billion so far"
-    if announced and to_date and _IN_TOTAL.fullmatch(to_date.group(0)):
-        to_date = None  # "a grant in total": the sum of one new package
-    if announced and not later_total and not to_date:
+    # "$12.1 billion so far", "$12.1 billion to Ukraine to date"
+    to_date = _TO_DATE.search(scope) or _TO_DATE.match(_TO_UKRAINE.sub("", after.lstrip(" ,"), count=1))
+    if announced and to_date and _IN_TOTAL.fullmatch(to_date.group(0)) and not _TO_DATE_LATER.match(after):
+        to_date = None  # "a grant in total": the sum of one new package (not "in total at the moment")
+    if announced and not later_total and not to_date and not _OF_ALL.search(view, near, quantity.start):
         total = False
     running = (
         later_total
         or to_date
+        or _THE_TOTAL.search(scope[-60:])  # "the total assistance of $7.1 billion" (not "a total of")
+        or _OF_ALL.search(scope)  # "the support Japan has provided to Ukraine to the tune of $12 billion"
+        or _RANKED.search(
+            view, clause.start, clause.end
+        )  # "in sixth place ..., providing more than €7 billion"
         or _ALREADY.search(scope)  # ruling 1
         or _PERFECT_TOTAL.search(scope)
         or _PERFECT_AFTER.match(view, quantity.end, clause.end)
