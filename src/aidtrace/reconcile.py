@@ -217,12 +217,60 @@ def _cluster(group: list[Row], failures: list[Failure]) -> list[_Cluster]:
             _place_undated(row, clusters, index)
         except Exception as err:  # noqa: BLE001
             failures.append(_failure(row, type(err).__name__, str(err)))
-    return clusters
+    return _merge_restatements(clusters)
+
+
+def _merge_restatements(clusters: list[_Cluster]) -> list[_Cluster]:
+    """Singles that restate a running total (`_restates_cluster`), placed before the total was,
+    join it afterwards: the result does not depend on the order mentions came in."""
+    totals = [c for c in clusters if c.mentions and any(m["aggregate"] for m in c.mentions)]
+    if not totals:
+        return clusters
+    by_figure: dict[tuple[Any, float], list[_Cluster]] = defaultdict(list)
+    for cluster in totals:
+        for m in cluster.mentions:
+            if m["amount_value"] is not None and not m["amount_approx"]:
+                by_figure[(m["amount_unit"], float(m["amount_value"]))].append(cluster)
+    kept = []
+    for cluster in clusters:
+        singles = cluster.mentions
+        first = singles[0] if singles else None
+        if first is None or first["aggregate"] or first["amount_value"] is None or cluster.conflict:
+            kept.append(cluster)
+            continue
+        homes = [
+            home
+            for home in by_figure.get((first["amount_unit"], float(first["amount_value"])), [])
+            if all(_restates_cluster(m, home) for m in singles)
+        ]
+        if homes and all(not m["aggregate"] for m in singles):
+            homes[0].mentions.extend(singles)
+        else:
+            kept.append(cluster)
+    for position, cluster in enumerate(kept):
+        cluster.position = position
+    return kept
+
+
+def _restates_cluster(row: Row, cluster: _Cluster) -> bool:
+    """A single that restates a running total joins its measure even when the measure also
+    holds hedged reports of the total ("more than $7 billion"): it restates one of its exact
+    figures and agrees with the others' amounts."""
+    totals = [m for m in cluster.mentions if m["aggregate"]]
+    restating = [m for m in cluster.mentions if not m["aggregate"]]
+    return (
+        bool(totals)
+        and all(any(_restated_total(t, m) for t in totals) for m in restating)
+        and any(_restated_total(m, row) for m in totals)
+        and all(_amounts_agree(m, row) is not False and _attributes_agree(m, row) for m in cluster.mentions)
+    )
 
 
 def _place_dated(row: Row, clusters: list[_Cluster], index: _Index) -> None:
     candidates = [clusters[i] for i in index.candidates(row)]
     fits = [c for c in candidates if all(_agree(row, m) for m in c.mentions)]
+    if not fits and not row["aggregate"]:
+        fits = [c for c in candidates if _restates_cluster(row, c)]
     clash = [c for c in candidates if all(_same_act(row, m) for m in c.mentions)] if not fits else []
     if fits:
         target = fits[0]
@@ -245,6 +293,8 @@ def _place_undated(row: Row, clusters: list[_Cluster], index: _Index) -> None:
     else:
         pool = index.candidates(row) if row["amount_value"] is not None else range(len(clusters))
     fits = [clusters[i] for i in pool if all(_agree(row, m) for m in clusters[i].mentions)]
+    if not fits and not row["aggregate"] and row["amount_value"] is not None:
+        fits = [clusters[i] for i in pool if _restates_cluster(row, clusters[i])]
     known = [c for c in fits if _restatable(c, row)]
     if len(fits) == 1 and known:
         target = fits[0]
@@ -278,6 +328,10 @@ class _Index:
             if not when or row["aggregate"]:  # undated, or a running total: any agreeing figure
                 keys += [("a", unit, b) for b in near]
             elif len(when) >= 7:  # agreeing figure and date: within two months, or the year it covers
+                if not row["amount_approx"] and not _round(float(row["amount_value"] or 0)):
+                    keys += [
+                        ("a", unit, b) for b in near
+                    ]  # a total it restates ("assistance worth $7.6 billion")
                 month, year = _month(when), int(when[:4])
                 keys += [("am", unit, b, m) for b in near for m in range(month - 2, month + 3)]
                 keys += [("ayo", unit, b, y) for b in near for y in (year, year + 1)]
@@ -408,7 +462,7 @@ def _agree(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if _categories_differ(a, b) and not (amounts and _exact(a, b)):
         return False  # humanitarian aid of "about ¥12 billion" is not a ¥13 billion loan
     if bool(a["aggregate"]) != bool(b["aggregate"]):
-        return _one_package(a, b)
+        return _one_package(a, b) or _restated_total(a, b)
     if a["aggregate"]:
         return amounts is True and _periods_overlap(a, b) and _as_of_agree(a, b)
     if amounts is True:
@@ -555,6 +609,30 @@ def _one_package(a: Row, b: Row) -> bool:
     return abs(gap) <= PACKAGE_DAYS
 
 
+def _restated_total(a: Row, b: Row) -> bool:
+    """A single mention of the very figure of an earlier running total, and not a round one
+    ("will provide assistance worth $7.6 billion" months after "$7.6 billion ... to date"): the
+    total restated, not a new package of exactly that size."""
+    total, single = (a, b) if a["aggregate"] else (b, a)
+    if total["amount_unit"] != single["amount_unit"] or not _exact(a, b, tolerance=EXACT):
+        return False
+    if total["amount_approx"] or single["amount_approx"] or _round(float(total["amount_value"])):
+        return False
+    as_of = total["period_end"] or total["date"] or total.get("published")
+    when = single["date"] or single.get("published")
+    if not as_of or not when:
+        return False
+    return bool(0 <= (_day(when) - _day(as_of)).days <= RESTATED_DAYS)
+
+
+def _round(value: float) -> bool:
+    """One significant digit ("$1 billion", "€300 million"): a size new packages often have."""
+    if value <= 0:
+        return True
+    scale = 10.0 ** math.floor(math.log10(value))
+    return bool(abs(value / scale - round(value / scale)) < 1e-9)
+
+
 def _as_of_agree(a: Row, b: Row) -> bool:
     """Two running totals are one report: stated ends agree (one refines the other); two
     exact figures are the same figure reported for the same day (within SAME_ACT_DAYS),
@@ -638,7 +716,12 @@ def _measure(cluster: _Cluster) -> tuple[dict[str, Any], list[tuple[str, str, st
         category = "mixed" if any(m["category"] == "mixed" for m in mentions) else category
     year_text = dated or (period_from["period_end"] if period_from else None)
     flagged = sum(bool(m["aggregate"]) for m in mentions)
-    aggregate = int(2 * flagged > len(mentions))  # the majority's flag; a tie is a single measure
+    restating = sum(
+        not m["aggregate"] and any(o["aggregate"] and _restated_total(o, m) for o in mentions)
+        for m in mentions
+    )
+    # the majority's flag (a tie is a single measure); singles restating a total count as it
+    aggregate = int(2 * (flagged + restating) > len(mentions))
     placed_on, placed_by, delivered_on = _placements(mentions, dated, period_from)
     measure = {
         "measure_id": measure_id,

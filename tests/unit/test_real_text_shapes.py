@@ -642,3 +642,14 @@ def test_reported_speech_with_add_is_no_act():
     assert records("Norway will provide Ukraine with $5 billion, the minister added.", "2024-06-13") == [
         ("aid", "NOR", "UKR", 5e9, "USD")
     ]
+
+
+def test_a_figure_that_includes_offers_made_earlier_is_a_sum_in_the_whole_document():
+    found = full(
+        "Norway's foreign minister pledged to steadily deliver assistance worth $3.4 billion to Ukraine on "
+        "Tuesday. The $3.4 billion pledge includes offers made by the prime minister on his March visit "
+        "of $200 million in grant aid.",
+        published="2023-04-05",
+    )
+    figures = {(r.amount.value, r.aggregate) for r in found if r.amount}
+    assert figures == {(3.4e9, True), (200e6, False)}

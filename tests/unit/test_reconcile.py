@@ -464,3 +464,21 @@ def test_a_running_total_told_before_a_package_was_announced_is_not_that_package
         usd("added", 300e6, date="2022-05-19"),  # "will add $300 million", three days later
     ]
     assert groups(rows) == [{"added"}, {"raised"}]
+
+
+def test_a_single_restating_an_earlier_running_total_joins_it_but_a_round_one_does_not():
+    rows = [
+        total("so-far", 7.6e9, "2023-04-05"),
+        total("hedged", 7e9, "2023-12-07", amount_approx=1),
+        usd(
+            "restated", 7.6e9, date="2023-08-23", published="2023-08-23"
+        ),  # "will provide assistance worth $7.6 billion"
+        usd("headline", 7.6e9, published="2023-08-23"),
+    ]
+    (measure,) = build_measures(rows).measures
+    assert (measure["status"], measure["mentions"]) == ("running_total", 4)
+    rows = [
+        total("so-far", 1e9, "2023-04-05"),
+        usd("new", 1e9, date="2023-08-23"),
+    ]  # "$1 billion": a size packages have
+    assert groups(rows) == [{"new"}, {"so-far"}]

@@ -36,6 +36,9 @@ class Context:
     since_record: int = 0  # sentences since the last record
     split_left: int = 0  # sentences that may still name the parts of a sum "in two parts"
     visitors: set[str] = field(default_factory=set)  # donors whose visit to Ukraine was told already
+    # figures the document shows to be sums of earlier support ("The $7.6 billion pledge includes
+    # offers made on his March 21 visit"): (value, unit)
+    summed_figures: set[tuple[float, str]] = field(default_factory=set)
     events: list[tuple[str, str]] = field(default_factory=list)  # (sentence text, date)
     last_day: str | None = None
 

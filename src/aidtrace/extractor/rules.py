@@ -38,7 +38,7 @@ from aidtrace.extractor.clauses import (
     split_clauses,
 )
 from aidtrace.extractor.context import NON_DONORS, Context, count_ukraine
-from aidtrace.extractor.dates import DateMention, find_dates
+from aidtrace.extractor.dates import INVASION, DateMention, find_dates
 from aidtrace.extractor.donors import find_donors, find_targets, is_for_ukraine, update_donor
 from aidtrace.extractor.lexicon import Lexicon, load_lexicon
 from aidtrace.extractor.parts import SPLIT, whole_from_context, wholes
@@ -76,7 +76,45 @@ def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Recor
             named = {a.code for a in actors[start, end]}
             found = [r for r in found if r.donor in named]
         records.extend(found)
-    return records
+    return _one_figure_one_reading(records, context)
+
+
+def _one_figure_one_reading(records: list[Record], context: Context) -> list[Record]:
+    """Within one document a donor's figure is one thing: when one sentence shows it to be a
+    sum of earlier support ("the $7.6 billion pledge includes offers made on his March 21
+    visit"), its other mentions there ("deliver assistance worth $7.6 billion") are that
+    total too, not a new package."""
+    if not context.summed_figures or context.published is None:
+        return records
+    period = (f"{INVASION:%Y-%m}", context.published.isoformat())
+    totals = {(r.donor, v, u): period for r in records for v, u in context.summed_figures}
+    read = []
+    for record in records:
+        key = (record.donor, record.amount.value, record.amount.unit) if record.amount else None
+        if key in totals and not record.aggregate and record.part_of is None and record.type == "aid":
+            record = replace(record, aggregate=True, period=totals[key], date=None)
+        read.append(record)
+    return read
+
+
+# "The $7.6 billion pledge includes offers made by the prime minister on his March 21 visit"
+_EARLIER_PARTS = re.compile(
+    r"\s+(?:\w+\s+){0,2}?(?:offers?|pledges?|commitments?|aid|assistance|funds?|packages?|support)\s+"
+    r"(?:\w+\s+){0,3}?(?:made|announced|pledged|promised|provided|given|committed|extended)\s+"
+    r"(?:by|on|in|during|at|earlier|previously|since|last|before)\b",
+    re.IGNORECASE,
+)
+
+
+def _note_summed_figures(
+    view: str, triggers: list[Trigger], start: int, end: int, lexicon: Lexicon, context: Context
+) -> None:
+    """A figure that includes support made earlier is a sum of earlier support."""
+    for trigger in triggers:
+        if "include" in trigger.classes and _EARLIER_PARTS.match(view, trigger.end, end):
+            for amount in find_amounts(view, start, trigger.start, lexicon):
+                if amount.kind == "money":
+                    context.summed_figures.add((amount.amount.value, amount.amount.unit))
 
 
 def _main_actor(actors: list[ActorMention]) -> str | None:
@@ -145,6 +183,7 @@ def _sentence_records(
             return listed
         amounts = find_amounts(view, start, end, lexicon)
         parts = wholes(view, [a for a in amounts if a.kind == "money"])  # once per sentence
+    _note_summed_figures(view, triggers, start, end, lexicon, context)
     lead_in = sentence_text.rstrip().endswith(":") or bool(
         re.search(r"\b(?:includ\w*|following|as follows|comprises?|consists? of)\W*$", sentence_text)
     )
