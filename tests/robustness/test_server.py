@@ -182,3 +182,23 @@ def test_a_worker_process_drops_the_servers_secrets(monkeypatch: pytest.MonkeyPa
 
 def _secrets_seen() -> list[str | None]:
     return [os.environ.get("AIDTRACE_TOKEN"), os.environ.get("AIDTRACE_SECRET")]
+
+
+def test_health_reports_a_failed_background_reconciliation(app: FastAPI, monkeypatch: pytest.MonkeyPatch):
+    """A reconciliation after a write that fails has no caller to tell: health says so, with
+    the error, until one succeeds again."""
+    from aidtrace.web import app as web_app
+
+    def broken(store: Any) -> int:
+        raise RuntimeError("disk full")
+
+    with TestClient(app) as client:
+        assert client.get("/api/health").json()["reconcile_error"] is None
+        monkeypatch.setattr(web_app, "reconcile", broken)
+        app.state.reconciler.request()
+        body = client.get("/api/health").json()
+        assert (body["status"], body["reconcile_error"]) == ("degraded", "RuntimeError: disk full")
+        monkeypatch.undo()
+        app.state.reconciler.request()
+        body = client.get("/api/health").json()
+        assert (body["status"], body["reconcile_error"]) == ("ok", None)

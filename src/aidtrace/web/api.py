@@ -436,13 +436,16 @@ def without_local_paths(row: dict[str, Any]) -> dict[str, Any]:
 @router.get("/health", tags=["service"], summary="Liveness, schema version and whether measures are current")
 def health(request: Request, store: StoreDep) -> Json:
     state = reads.database_state(store)
+    failed = request.app.state.reconciler.last_error
     return Json(
         {
-            "status": "ok",
+            # "degraded": the last reconciliation after a write failed, so measures may be stale
+            "status": "degraded" if failed else "ok",
             **state,
             **({"hint": reads.EMPTY_HINT} if state["documents"] == 0 else {}),
             "schema_version": store.schema_version(),
             "reconciling": request.app.state.reconciler.busy,
+            "reconcile_error": failed,
             "writes": "enabled" if request.app.state.guard.token else "disabled",
         }
     )
