@@ -328,11 +328,10 @@ class _Index:
             if not when or row["aggregate"]:  # undated, or a running total: any agreeing figure
                 keys += [("a", unit, b) for b in near]
             elif len(when) >= 7:  # agreeing figure and date: within two months, or the year it covers
-                if not row["amount_approx"] and not _round(float(row["amount_value"] or 0)):
-                    keys += [
-                        ("a", unit, b) for b in near
-                    ]  # a total it restates ("assistance worth $7.6 billion")
                 month, year = _month(when), int(when[:4])
+                if not row["amount_approx"] and not _round(float(row["amount_value"] or 0)):
+                    # a running total it restates ("assistance worth $7.6 billion"), up to a year before
+                    keys += [("t", unit, b, y) for b in near for y in (year - 1, year)]
                 keys += [("am", unit, b, m) for b in near for m in range(month - 2, month + 3)]
                 keys += [("ayo", unit, b, y) for b in near for y in (year, year + 1)]
                 if row["stage"] == "delivered":  # the pledge it delivers, up to a year before
@@ -363,6 +362,8 @@ class _Index:
         when = row["date"] or row["period_end"]
         for unit, bucket in _buckets(row):
             keys.append(("a", unit, bucket))
+            if row["aggregate"] and when:
+                keys.append(("t", unit, bucket, int(when[:4])))
             if when and len(when) >= 7:
                 keys += [("am", unit, bucket, _month(when)), ("ay", unit, bucket, int(when[:4]))]
                 if row["stage"] in ("pledged", "delivered"):
