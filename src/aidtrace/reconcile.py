@@ -29,6 +29,8 @@ Different acts stay apart, the same act is joined:
   period ends at publication) must be equal and reported within SAME_ACT_DAYS ($12.1
   billion in February and again in June are two as-of points); a hedged one ("over $12
   billion") joins the report it restates up to RESTATED_DAYS later;
+- a single of the very (non-round) figure of a running total told up to RESTATED_DAYS before
+  is that total restated ("assistance worth $7.6 billion"), and joins it;
 - a package flagged as a running total by one source and as single by another joins it when
   the figures agree and the single mention is dated (or, undated, published) near the
   running total's as-of date (PACKAGE_DAYS); the measure takes the majority's flag (ties:
