@@ -28,7 +28,7 @@ from typing import Any
 
 from aidtrace import budget
 from aidtrace.errors import ConfigError, DuplicateDocument
-from aidtrace.extractor import EXTRACTORS, Extractor
+from aidtrace.extractor import EXTRACTORS, WARM_UPS, Extractor
 from aidtrace.ingest import Manifest, failure_for, find_files, parse_document, read_document
 from aidtrace.ingest.fields import partial_date_problem
 from aidtrace.model import Document, DocumentResult, Failure, Record, RunSummary, check_evidence
@@ -50,6 +50,9 @@ def process(doc: Document, settings: Settings | None = None) -> list[Record]:
     budget.OverBudget when extraction takes longer than the document's time budget."""
     settings = settings or load_settings()
     extract = extractor_for(settings)
+    warm_up = WARM_UPS.get(settings.extractor)
+    if warm_up is not None:
+        warm_up(doc.text)  # a one-time load is the process's cost, not this document's
     seconds = budget.seconds_for(len(doc.text), settings)
     with budget.within(seconds, where=doc.source or doc.doc_id):
         records = extract(doc)

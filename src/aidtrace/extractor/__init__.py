@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aidtrace.extractor.rules import extract_records
+from aidtrace.extractor.rules import extract_records, warm_up
 from aidtrace.model import Document, Record
 
 Extractor = Callable[[Document], list[Record]]
 
 EXTRACTORS: dict[str, Extractor] = {
     "rules": extract_records,
+}
+# what an extractor loads once per process before a text that needs it (outside the time budget)
+WARM_UPS: dict[str, Callable[[str], None]] = {
+    "rules": warm_up,
 }

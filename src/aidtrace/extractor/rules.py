@@ -47,6 +47,13 @@ from aidtrace.extractor.timing import in_relative_clause, record_timing, remembe
 from aidtrace.model import Amount, Document, Record, Span
 
 
+def warm_up(text: str) -> None:
+    """Load the tagger before a text that will need it (a form it must confirm), so that its
+    one-time load is not charged to that document's time budget."""
+    if load_lexicon().tagger_forms().search(text):
+        syntax.warm()
+
+
 def extract_records(doc: Document, lexicon: Lexicon | None = None) -> list[Record]:
     """Every record the document asserts, in reading order."""
     lexicon = lexicon or load_lexicon()

@@ -27,6 +27,12 @@ def _nlp() -> Any:
     return spacy.load(MODEL, exclude=["parser", "ner", "lemmatizer", "senter"])
 
 
+def warm() -> None:
+    """Load the model now (once per process), so that its load is not charged to the time
+    budget of the first document that needs it."""
+    _nlp()
+
+
 _PARSED: dict[str, Any] = {}  # one document's tagged sentences (see forget)
 
 
