@@ -876,9 +876,18 @@ def demo(db: str | None, donor: str, width: int | None) -> None:
     url = db or default_url()
     width = width or _terminal_width()
     with open_store(url) as store:
-        summary = RunSummary()
-        for folder, files in demo_sources():
-            summary.merge(pipeline.ingest(files, store, manifest=folder / "manifest.jsonl"))
+        summary, sources, done = RunSummary(), demo_sources(), itertools.count(1)
+        total = sum(len(list(find_files(files))) for _folder, files in sources)
+        with Bar("ingesting", at_least=PROGRESS_THRESHOLD) as bar:
+            for folder, files in sources:
+                summary.merge(
+                    pipeline.ingest(
+                        files,
+                        store,
+                        manifest=folder / "manifest.jsonl",
+                        on_result=lambda _result: bar(next(done), total),
+                    )
+                )
         measures = reconcile_with_bar(store)
         click.echo(_summary_line(summary, None) + f"; {measures} measures")
         if db is None:

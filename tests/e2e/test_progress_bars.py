@@ -49,6 +49,13 @@ def test_ingest_draws_a_bar_of_documents_then_one_of_donor_groups(terminal, tmp_
     assert finished(result.stderr, "reconciling") > 1
 
 
+def test_demo_draws_a_bar_of_documents_then_one_of_donor_groups(terminal, tmp_path):
+    result = run("demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
+    documents = int(re.match(r"(\d+) documents", result.stdout)[1])  # type: ignore[index]
+    assert finished(result.stderr, "ingesting") == documents
+    assert finished(result.stderr, "reconciling") > 1
+
+
 def test_extract_draws_a_bar_of_documents(terminal, tmp_path, examples):
     result = run("extract", examples, "-o", tmp_path / "records.jsonl")
     assert finished(result.stderr, "extracting") == 26
