@@ -6,6 +6,7 @@ stderr) or a setting is wrong; 2 bad usage.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from typing import IO, Any
 import click
 
 from aidtrace import __version__, pipeline, queries
+from aidtrace.bars import Bar, reconcile_with_bar
 from aidtrace.batch.cli import batch, load
 from aidtrace.counting import STATUSES
 from aidtrace.describe import donor_label
@@ -31,12 +33,12 @@ from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, DocumentResult, Run
 from aidtrace.output import FORMATS, ROW_FORMATS, RecordWriter, amount_text, render_rows
 from aidtrace.params import InvalidParameter, check_constant_year, check_period, parse_date, resolve_donor
 from aidtrace.pipeline import run
-from aidtrace.reconcile import reconcile
 from aidtrace.settings import load_settings
 from aidtrace.store import Store, open_store
 from aidtrace.store.db import default_url
 
 PROGRESS_THRESHOLD = 20  # documents; fewer finish before a bar would help
+EXPORT_BAR_ROWS = 5000  # rows; smaller exports are written before a bar would help
 
 
 class AidtraceGroup(click.Group):
@@ -118,12 +120,14 @@ def extract(
     summary, undated = RunSummary(), _Undated()
     with _open_output(output) as out:
         writer = RecordWriter(out, fmt)
-        for result in _progress(run(paths, manifest=manifest, settings=settings), len(files), quiet):
-            summary.add(result)
-            undated.add(result)
-            if result.failure:
-                click.echo(f"error: {result.failure.message}", err=True)
-            writer.write(result.records)
+        with Bar("extracting", quiet=quiet, at_least=PROGRESS_THRESHOLD) as bar:
+            for done, result in enumerate(run(paths, manifest=manifest, settings=settings), 1):
+                bar(done, len(files))
+                summary.add(result)
+                undated.add(result)
+                if result.failure:
+                    click.echo(f"error: {result.failure.message}", err=True)
+                writer.write(result.records)
         writer.close()
     undated.warn()
     if not quiet:
@@ -217,19 +221,18 @@ def ingest(
     settings = load_settings()
     total = len(list(find_files(paths)))
     with open_store(db) as store:
-        bar, undated = _Progress(total, quiet), _Undated()
+        undated, done = _Undated(), itertools.count(1)
+        with Bar("ingesting", quiet=quiet, at_least=PROGRESS_THRESHOLD) as bar:
 
-        def step(result: DocumentResult) -> None:
-            bar.step(result)
-            undated.add(result)
+            def step(result: DocumentResult) -> None:
+                bar(next(done), total)
+                undated.add(result)
 
-        summary = pipeline.ingest(paths, store, manifest=manifest, settings=settings, on_result=step)
-        bar.close()
+            summary = pipeline.ingest(paths, store, manifest=manifest, settings=settings, on_result=step)
         for failure in summary.failures:
             click.echo(f"error: {failure.message}", err=True)
         undated.warn()
-        with _working("reconciling"):
-            measures = None if no_reconcile else reconcile(store)
+        measures = None if no_reconcile else reconcile_with_bar(store, quiet=quiet)
     if not quiet:
         line = _summary_line(summary, None) + f", {summary.unchanged} unchanged"
         if measures is not None:
@@ -240,11 +243,12 @@ def ingest(
 
 
 @main.command(name="reconcile")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @db_option
-def reconcile_command(db: str | None) -> None:
+def reconcile_command(quiet: bool, db: str | None) -> None:
     """Group stored records into measures again (also run after every ingest)."""
-    with reading(db, documents=False) as store, _working("reconciling"):
-        count = reconcile(store)
+    with reading(db, documents=False) as store:
+        count = reconcile_with_bar(store, quiet=quiet)
     click.echo(f"{count} measures")
 
 
@@ -765,9 +769,10 @@ def failures_command(run_id: str | None, fmt: str, db: str | None) -> None:
 @click.option(
     "--sort", type=click.Choice(list(queries.SORTS)), help="Order of the measures (default: donor)."
 )
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @db_option
 def export_command(
-    what: str, fmt: str, output: Path, db: str | None, which: str, **given: str | None
+    what: str, fmt: str, output: Path, db: str | None, which: str, quiet: bool, **given: str | None
 ) -> None:
     """Export measures, records or documents, with evidence and sources.
 
@@ -788,8 +793,8 @@ def export_command(
         filters: dict[str, Any] = {key: value for key, value in chosen.items() if value is not None}
         if which != "all" and not chosen["status"]:
             filters["aggregate"] = which == "totals"
-        with _working(f"exporting {what}"):
-            count = export(store, what=what, fmt=fmt, path=output, filters=filters or None)
+        with Bar(f"exporting {what}", quiet=quiet, at_least=EXPORT_BAR_ROWS) as bar:
+            count = export(store, what=what, fmt=fmt, path=output, filters=filters or None, progress=bar)
     click.echo(f"{count:,} {what} written to {output}", err=True)
 
 
@@ -871,11 +876,19 @@ def demo(db: str | None, donor: str, width: int | None) -> None:
     url = db or default_url()
     width = width or _terminal_width()
     with open_store(url) as store:
-        summary = RunSummary()
-        for folder, files in demo_sources():
-            summary.merge(pipeline.ingest(files, store, manifest=folder / "manifest.jsonl"))
-        with _working("reconciling"):
-            measures = reconcile(store)
+        summary, sources, done = RunSummary(), demo_sources(), itertools.count(1)
+        total = sum(len(list(find_files(files))) for _folder, files in sources)
+        with Bar("ingesting", at_least=PROGRESS_THRESHOLD) as bar:
+            for folder, files in sources:
+                summary.merge(
+                    pipeline.ingest(
+                        files,
+                        store,
+                        manifest=folder / "manifest.jsonl",
+                        on_result=lambda _result: bar(next(done), total),
+                    )
+                )
+        measures = reconcile_with_bar(store)
         click.echo(_summary_line(summary, None) + f"; {measures} measures")
         if db is None:
             click.echo(f"database: {url}  (aidtrace serve, measures, totals ... read it by default)")
@@ -959,18 +972,6 @@ def profile(store: Store, donor: str, *, width: int) -> list[str]:
     return out
 
 
-@contextmanager
-def _working(label: str) -> Iterator[None]:
-    """A spinner on stderr while a step of unknown length runs, on a terminal; silent otherwise."""
-    if not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(f"{label}…"):
-        yield
-
-
 class _Undated:
     """Counts the documents read without a publication date, and warns once about them:
     their relative dates ("last December", "on Monday") cannot be resolved."""
@@ -994,24 +995,6 @@ class _Undated:
             )
 
 
-class _Progress:
-    """A progress bar on stderr for long runs on a terminal; silent otherwise."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self._bar = None
-        if not quiet and total >= PROGRESS_THRESHOLD and sys.stderr.isatty():
-            self._bar = click.progressbar(length=total, file=sys.stderr, label="ingesting", show_pos=True)
-            self._bar.__enter__()
-
-    def step(self, _result: DocumentResult) -> None:
-        if self._bar is not None:
-            self._bar.update(1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-
-
 def _terminal_width() -> int:
     """The terminal's width (at least 80); COLUMNS, else 100, when the output is not a terminal."""
     if sys.stdout.isatty():
@@ -1032,16 +1015,6 @@ def _open_output(path: Path | None) -> Iterator[IO[str]]:
         partial.unlink(missing_ok=True)
         raise
     partial.replace(path)  # never leave a half-written file under the real name
-
-
-def _progress(results: Iterator[DocumentResult], total: int, quiet: bool) -> Iterator[DocumentResult]:
-    if quiet or total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
-        yield from results
-        return
-    with click.progressbar(length=total, file=sys.stderr, label="extracting", show_pos=True) as bar:
-        for result in results:
-            bar.update(1)
-            yield result
 
 
 def _summary_line(summary: RunSummary, output: Path | None) -> str:

@@ -46,11 +46,13 @@ def export(
     path: Path,
     filters: dict[str, Any] | None = None,
     cap: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write `what` in `fmt` to `path` atomically; returns the number of rows written.
 
     `filters` (measures only) are those of queries.measures, so a view of the dashboard
-    exports exactly its rows; with `cap`, more rows than that is an error, not a cut."""
+    exports exactly its rows; with `cap`, more rows than that is an error, not a cut.
+    `progress(rows written, rows)` is called as the rows are written."""
     if what not in WHAT:
         raise InvalidRequest(f"cannot export {what!r}; choose one of: {', '.join(WHAT)}")
     if fmt not in FORMATS:
@@ -65,9 +67,21 @@ def export(
         raise InvalidRequest(
             f"{what}: more than {cap:,} rows; narrow the filters, or export everything with 'aidtrace export'"
         )
-    writer = _WRITERS[fmt]
-    _write_atomically(path, lambda tmp: writer(rows, tmp))
+    writer, written = _WRITERS[fmt], _Written(len(rows), progress)
+    _write_atomically(path, lambda tmp: writer(rows, tmp, written))
     return len(rows)
+
+
+class _Written:
+    """Counts the rows a writer has written and passes (written, total) on to `progress`."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self._progress = total, 0, progress
+
+    def __call__(self, count: int = 1) -> None:
+        self.done += count
+        if self._progress:
+            self._progress(self.done, self.total)
 
 
 def _measures(store: Store, filters: dict[str, Any], cap: int | None) -> list[Row]:
@@ -200,25 +214,32 @@ def _columns(rows: list[Row]) -> list[str]:
     return list(dict.fromkeys(key for row in rows for key in row))
 
 
-def _write_jsonl(rows: list[Row], path: Path) -> None:
+Wrote = Callable[[int], None]  # a writer tells how many more rows it has written
+
+
+def _write_jsonl(rows: list[Row], path: Path, wrote: Wrote) -> None:
     with path.open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n")
+            wrote(1)
 
 
-def _write_json(rows: list[Row], path: Path) -> None:
+def _write_json(rows: list[Row], path: Path, wrote: Wrote) -> None:
     path.write_text(json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    wrote(len(rows))  # one document: written all at once
 
 
-def _write_csv(rows: list[Row], path: Path) -> None:
+def _write_csv(rows: list[Row], path: Path, wrote: Wrote) -> None:
     flat = [flatten(row) for row in rows]
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=_columns(flat) or ["empty"])
         writer.writeheader()
-        writer.writerows(flat)
+        for row in flat:
+            writer.writerow(row)
+            wrote(1)
 
 
-def _write_xlsx(rows: list[Row], path: Path) -> None:
+def _write_xlsx(rows: list[Row], path: Path, wrote: Wrote) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -236,6 +257,7 @@ def _write_xlsx(rows: list[Row], path: Path) -> None:
             if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
                 cell.data_type = "s"  # text from documents is never a formula
                 cell.quotePrefix = True
+        wrote(1)
     sheet.freeze_panes = "B2"  # header row and the id column stay in view
     for index, column in enumerate(columns, 1):
         width = min(60, max(10, len(column) + 2))
@@ -243,7 +265,7 @@ def _write_xlsx(rows: list[Row], path: Path) -> None:
     book.save(path)
 
 
-def _write_parquet(rows: list[Row], path: Path) -> None:
+def _write_parquet(rows: list[Row], path: Path, wrote: Wrote) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -253,9 +275,10 @@ def _write_parquet(rows: list[Row], path: Path) -> None:
         pa.table({column: [row.get(column) for row in flat] for column in columns}) if flat else pa.table({})
     )
     pq.write_table(table, path)
+    wrote(len(rows))  # one table: written all at once
 
 
-_WRITERS: dict[str, Callable[[list[Row], Path], None]] = {
+_WRITERS: dict[str, Callable[[list[Row], Path, Wrote], None]] = {
     "jsonl": _write_jsonl,
     "json": _write_json,
     "csv": _write_csv,

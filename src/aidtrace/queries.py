@@ -149,7 +149,7 @@ def measures(
     SORTS); `aggregate=None` includes running totals; `status` one of counting.STATUSES
     (default: any but rejected); `q` finds words in any mention's sentence
     (case-insensitive substring, % and _ taken literally)."""
-    where, params = _measure_where(
+    where, params = measure_where(
         donor=donor,
         type=type,
         category=category,
@@ -176,17 +176,18 @@ def measure_count(store: Store, **filters: Any) -> int:
         filters.pop(unused, None)
     filters.setdefault("aggregate", False)
     filters.setdefault("status", None)
-    where, params = _measure_where(**filters)
+    where, params = measure_where(**filters)
     return int(store.scalar(f"SELECT COUNT(*) FROM measures{where}", params) or 0)
 
 
-def _measure_where(*, q: str | None = None, **given: Any) -> tuple[str, list[Any]]:
+def measure_where(*, q: str | None = None, **given: Any) -> tuple[str, list[Any]]:
+    """The WHERE clause (with its parameters) of `measures` for these filters, search included."""
     where, params = _filters(**given)
     if q:
         where += f""" {"AND" if where else "WHERE"} EXISTS (
             SELECT 1 FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
             WHERE mr.measure_id = measures.measure_id AND LOWER(r.evidence_text) LIKE ? ESCAPE '!')"""
-        params.append("%" + _like(q.lower()) + "%")
+        params.append("%" + like(q.lower()) + "%")
     return where, params
 
 
@@ -209,9 +210,33 @@ SORTS = {  # the only ORDER BY clauses a request can choose; the key is what use
     "donor": "donor, sort_date DESC, measure_id",
     "-mentions": "mentions DESC, sort_date DESC, measure_id",
 }
+# and every column of the dashboard's table, both ways ("-x" is descending); empty values
+# sort as "" (first rising) on SQLite and PostgreSQL alike, which order NULLs differently
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "date": ("sort_date",),
+    "donor": ("donor",),
+    "type": ("type", "COALESCE(subtype, '')"),
+    "status": ("status",),
+    "category": ("COALESCE(category, '')",),
+    "stage": ("COALESCE(stage, '')",),
+    "amount": ("COALESCE(value_usd, -1)",),
+    "mentions": ("mentions",),
+}
+SORTS |= {
+    key: order
+    for key, order in {
+        **{name: ", ".join((*parts, "sort_date", "measure_id")) for name, parts in _COLUMNS.items()},
+        **{
+            f"-{name}": ", ".join(f"{part} DESC" for part in (*parts, "sort_date", "measure_id"))
+            for name, parts in _COLUMNS.items()
+        },
+    }.items()
+    if key not in SORTS  # the keys above keep their order
+}
 
 
-def _like(text: str) -> str:
+def like(text: str) -> str:
+    """`text` for a LIKE pattern with ESCAPE '!': its %, _ and ! taken literally."""
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
@@ -303,7 +328,7 @@ def full_measure_id(store: Store, text: str) -> str:
             str(row["measure_id"])
             for row in store.query(
                 "SELECT measure_id FROM measures WHERE measure_id LIKE ? ESCAPE '!' ORDER BY measure_id LIMIT 6",
-                (_like(text) + "%",),
+                (like(text) + "%",),
             )
         ]
     if not found:
@@ -468,9 +493,9 @@ def _constant_totals(
 
 def timeline(store: Store, *, donor: str, latest: int | None = None) -> list[Row]:
     """Every measure of a donor in date order (or its `latest` ones), running totals included
-    and marked."""
-    sql = """SELECT measure_id, sort_date AS when_, placed_by, type, category, subtype, stage, aggregate,
-                    status, part_of_measure, amount_value, amount_unit, amount_approx, value_usd, value_eur,
+    and marked; with the columns `describe` reads, so its descriptions are those of every list."""
+    sql = """SELECT measure_id, donor, sort_date AS when_, placed_by, type, category, subtype, stage,
+                    channel, aggregate, status, part_of_measure, amount_value, amount_unit, amount_approx, value_usd, value_eur,
                     mentions, conflicts
              FROM measures WHERE donor = ? AND status <> 'rejected'"""
     if latest is None:
@@ -515,7 +540,7 @@ def documents(store: Store, *, limit: int = 50, offset: int = 0, q: str | None =
     where, params = "", []
     if q:
         where = " WHERE LOWER(COALESCE(d.title, d.doc_id)) LIKE ? ESCAPE '!'"
-        params.append("%" + _like(q.lower()) + "%")
+        params.append("%" + like(q.lower()) + "%")
     return store.query(
         f"""SELECT d.doc_id, d.title, d.publisher, d.url, d.published, d.format, d.status, d.updated_at,
                    (SELECT COUNT(*) FROM records r WHERE r.doc_id = d.doc_id) AS records

@@ -56,7 +56,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -83,6 +83,7 @@ ATTRIBUTES = ("amount", "date", "stage", "aggregate", "subtype", "channel", "cat
 
 Row = dict[str, Any]
 Conflict = tuple[str, str, str, str]
+Progress = Callable[[int, int], None]  # (done, total)
 
 
 @dataclass(slots=True, eq=False)
@@ -103,24 +104,26 @@ class Reconciled:
     failures: list[Failure] = field(default_factory=list)
 
 
-def reconcile(store: Store) -> int:
+def reconcile(store: Store, *, progress: Progress | None = None) -> int:
     """Recompute every measure from the stored records (those a reviewer rejected form
-    measures of status `rejected`); returns how many measures exist."""
+    measures of status `rejected`); returns how many measures exist. `progress`, if given,
+    is called with (groups done, groups) as build_measures clusters each group."""
     rows = store.query(
         """SELECT r.*, d.published, d.title, d.url FROM records r JOIN documents d ON d.doc_id = r.doc_id
            ORDER BY r.donor, r.type, r.doc_id, r.position"""
     )
-    result = build_measures(rows)
+    result = build_measures(rows, progress=progress)
     for failure in result.failures:
         log.warning("reconciliation left out %s: %s", failure.source, failure.message)
     replace_measures(store, result.measures, result.links, result.conflicts, result.failures)
     return len(result.measures)
 
 
-def build_measures(rows: list[Row]) -> Reconciled:
+def build_measures(rows: list[Row], *, progress: Progress | None = None) -> Reconciled:
     """Measures, links, conflicts and failures for a list of record rows (see the module
     docstring): 1. check each row, 2. cluster each group, 3. build measures, 4. statuses,
-    5. coverage conflicts."""
+    5. coverage conflicts. `progress(done, total)` is called after each group (donor,
+    recipient, type) is clustered."""
     result = Reconciled()
     groups: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
     checked = []
@@ -138,8 +141,10 @@ def build_measures(rows: list[Row]) -> Reconciled:
         rejected = row.get("review_status") == "rejected"
         groups[(row["donor"], row["recipient"], row["type"], rejected)].append(row)
     clusters: list[_Cluster] = []
-    for group in groups.values():
+    for done, group in enumerate(groups.values(), 1):
         clusters += _cluster(group, result.failures)
+        if progress:
+            progress(done, len(groups))
     built: dict[str, _Cluster] = {}
     for cluster in clusters:
         try:

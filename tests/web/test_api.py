@@ -166,6 +166,25 @@ def test_exports_download_the_current_view(client: TestClient, tmp_path: Path):
     assert len(records) == len(all_pages(client, "/api/records", limit=500))
 
 
+@pytest.mark.parametrize("sort", ["category", "-stage"])
+def test_issue_11_a_download_follows_the_page_sort_once_only_the_web_had(client: TestClient, sort: str):
+    listed = all_pages(client, "/api/measures", kind="all", sort=sort, limit=500)
+    response = client.get("/api/exports/measures", params={"format": "csv", "kind": "all", "sort": sort})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["measure_id"] for r in rows] == [m["measure_id"] for m in listed]
+
+
+def test_issue_11_the_timeline_describes_measures_by_their_channel_as_the_list_does(client: TestClient):
+    listed = {m["measure_id"]: m for m in all_pages(client, "/api/measures", kind="all", limit=500)}
+    channelled = {m["donor"] for m in listed.values() if m["channel"]}
+    assert channelled  # the examples name channels ("via the World Bank")
+    for donor in channelled:
+        for item in client.get("/api/timeline", params={"donor": donor}).json()["items"]:
+            assert item["channel"] == listed[item["measure_id"]]["channel"]
+            assert item["description"] == listed[item["measure_id"]]["description"]
+
+
 def test_an_export_larger_than_the_cap_is_refused_not_cut(db_url: str):
     from aidtrace.web import WebConfig, create_app
 

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from aidtrace import bars
 from aidtrace.batch.engines import ENGINES
 from aidtrace.batch.job import PARTITION_SIZE, BatchSummary, run_batch
 from aidtrace.batch.load import load_batch
 from aidtrace.errors import AidtraceError
 from aidtrace.model import RunSummary
-from aidtrace.reconcile import reconcile
 from aidtrace.settings import load_settings
 from aidtrace.store import open_store
 
@@ -66,7 +66,7 @@ SHOWN_FAILURES = 20
     help="JSON Lines of doc_id, title, publisher, url, published for document files "
     "(default: manifest.jsonl beside them).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress line and no summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 def batch(
     inputs: tuple[str, ...],
     out: Path,
@@ -90,8 +90,7 @@ def batch(
     """
     if address and engine != "ray":
         raise click.UsageError("--address goes with --engine ray")
-    progress = _ProgressLine(quiet)
-    with _user_errors(), progress:
+    with _user_errors(), _progress("batch", quiet) as show:
         summary = run_batch(
             inputs,
             out,
@@ -101,7 +100,7 @@ def batch(
             address=address,
             partition_size=partition_size,
             manifest=manifest,
-            on_progress=lambda s: progress.show(_batch_progress(s)),
+            on_progress=lambda s: show(s.finished + s.skipped, s.partitions, _batch_progress(s)),
         )
     _report_failures(summary.failures, summary.total.failed, where=f"{out}/part-*.failures.jsonl")
     if not quiet:
@@ -113,7 +112,7 @@ def batch(
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--no-reconcile", is_flag=True, help="Store only; run 'aidtrace reconcile' later.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress line and no summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(
     "--db",
     envvar="AIDTRACE_DB",
@@ -129,11 +128,12 @@ def load(folder: Path, no_reconcile: bool, quiet: bool, db: str | None) -> None:
     failed documents are recorded ('aidtrace failures'). The exit code is 1 when the folder
     holds failures.
     """
-    progress = _ProgressLine(quiet)
     with _user_errors(), open_store(db) as store:
-        with progress:
-            summary = load_batch(folder, store, on_partition=lambda s: progress.show(_load_progress(s)))
-        measures = None if no_reconcile else reconcile(store)
+        with _progress("loading", quiet) as show:
+            summary = load_batch(
+                folder, store, on_partition=lambda s, done, total: show(done, total, _load_progress(s))
+            )
+        measures = None if no_reconcile else bars.reconcile_with_bar(store, quiet=quiet)
     _report_failures(
         [f.message for f in summary.failures],
         summary.failed,
@@ -150,34 +150,26 @@ def load(folder: Path, no_reconcile: bool, quiet: bool, db: str | None) -> None:
         sys.exit(1)
 
 
-class _ProgressLine:
-    """One progress line on stderr: rewritten in place on a terminal, and every LOG_INTERVAL
-    seconds as a line of its own elsewhere (a log file), so a long job shows it is alive."""
+@contextmanager
+def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int, str], None]]:
+    """`show(partitions done, partitions, line)`: a bar on a terminal; elsewhere (a log file)
+    the line every LOG_INTERVAL seconds, so a long job shows it is alive; nothing with --quiet."""
+    to_log, last = not quiet and not bars.is_terminal(), [0.0]
+    with bars.Bar(label, quiet=quiet) as bar:
 
-    def __init__(self, quiet: bool) -> None:
-        self._quiet, self._tty, self._last, self._shown = quiet, sys.stderr.isatty(), 0.0, False
+        def show(done: int, total: int, line: str) -> None:
+            bar(done, total, line)
+            if to_log and time.monotonic() - last[0] >= LOG_INTERVAL:
+                last[0] = time.monotonic()
+                click.echo(f"{label}: {done:,} of {total:,} partitions, {line}", err=True)
 
-    def show(self, line: str) -> None:
-        now = time.monotonic()
-        if self._quiet or (not self._tty and now - self._last < LOG_INTERVAL):
-            return
-        self._last, self._shown = now, True
-        click.echo(f"\r{line}\x1b[K" if self._tty else line, err=True, nl=not self._tty)
-
-    def __enter__(self) -> _ProgressLine:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._tty and self._shown:
-            click.echo("", err=True)  # end the line rewritten in place
+        yield show
 
 
 def _batch_progress(summary: BatchSummary) -> str:
     total = summary.total
-    return (
-        f"{total.documents:,} documents, {summary.rate():,.0f} documents/s, {total.failed:,} failed "
-        f"({summary.partitions:,} partitions listed, {summary.skipped:,} finished earlier)"
-    )
+    line = f"{total.documents:,} documents, {summary.rate():,.0f} documents/s, {total.failed:,} failed"
+    return line + (f" ({summary.skipped:,} partitions finished earlier)" if summary.skipped else "")
 
 
 def _batch_summary(summary: BatchSummary) -> str:
@@ -196,7 +188,7 @@ def _batch_summary(summary: BatchSummary) -> str:
 
 
 def _load_progress(summary: RunSummary) -> str:
-    return f"loading: {summary.documents:,} documents, {summary.records:,} records, {summary.failed:,} failed"
+    return f"{summary.documents:,} documents, {summary.records:,} records, {summary.failed:,} failed"
 
 
 def _report_failures(messages: list[str], count: int, *, where: str) -> None:

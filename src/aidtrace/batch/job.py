@@ -40,8 +40,9 @@ class BatchSummary:
     out: Path
     counts: Counts = field(default_factory=Counts)
     earlier: Counts = field(default_factory=Counts)
-    partitions: int = 0
+    partitions: int = 0  # listed so far: the listing is read lazily, so this grows while the job runs
     skipped: int = 0
+    finished: int = 0  # partitions this run has written
     started: float = field(default_factory=time.perf_counter)
     failures: list[str] = field(default_factory=list)
 
@@ -139,4 +140,5 @@ def _unfinished(all_partitions: Iterable[Partition], summary: BatchSummary) -> I
 def _finish_partition(output: PartitionOutput, summary: BatchSummary) -> None:
     partitions.write_partition(summary.out, output)
     summary.counts += output.counts
+    summary.finished += 1
     summary.sample_failures(output.failures)

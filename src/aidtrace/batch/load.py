@@ -23,9 +23,10 @@ from aidtrace.store import Store, writes
 
 
 def load_batch(
-    folder: Path, store: Store, *, on_partition: Callable[[RunSummary], None] | None = None
+    folder: Path, store: Store, *, on_partition: Callable[[RunSummary, int, int], None] | None = None
 ) -> RunSummary:
-    """Store every partition of the finished batch job in `folder`."""
+    """Store every partition of the finished batch job in `folder`; `on_partition(summary,
+    partitions done, partitions)` is called after each one."""
     job = partitions.read_job(folder)
     sources: dict[str, str] = {}  # doc_id -> the source that gave it
     with stored_run(
@@ -34,7 +35,7 @@ def load_batch(
         for index in range(job.partitions):
             _load_partition(folder, index, store, job, summary, sources)
             if on_partition:
-                on_partition(summary)
+                on_partition(summary, index + 1, job.partitions)
     return summary
 
 

@@ -5,7 +5,7 @@ next_offset is null on the last page (found by reading one row more, never by co
 Filters are those of the CLI, checked by aidtrace.params as the CLI checks them (a donor by
 code or name, real calendar dates, a covered constant-price year); every invalid parameter
 is a 422 with a message saying what to write. Measures sort by every column of the
-dashboard's table (web/reads.SORTS). Every value is a bound SQL parameter.
+dashboard's table (queries.SORTS), downloads too. Every value is a bound SQL parameter.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def measure_filters(
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="Words in any mention's sentence")] = None,
     sort: Annotated[
-        str, Query(max_length=20, description="A column, descending with '-': " + ", ".join(reads.SORTS))
+        str, Query(max_length=20, description="A column, descending with '-': " + ", ".join(queries.SORTS))
     ] = "-date",
 ) -> dict[str, Any]:
     """Filters as query parameters; an empty value (a form field left blank) means any."""
@@ -159,8 +159,8 @@ def measure_filters(
         "q": q.strip() if q and q.strip() else None,
         "sort": sort,
     }
-    if sort not in reads.SORTS:
-        raise InvalidParameter("sort", f"sort {sort!r} is not one of: {', '.join(reads.SORTS)}")
+    if sort not in queries.SORTS:
+        raise InvalidParameter("sort", f"sort {sort!r} is not one of: {', '.join(queries.SORTS)}")
     return filters
 
 
@@ -247,7 +247,7 @@ def get_cumulative(store: StoreDep, donor: Annotated[str, Query(max_length=100)]
 @router.get("/timeline", tags=["measures"], summary="A donor's measures in date order")
 def get_timeline(store: StoreDep, donor: Annotated[str, Query(max_length=100)]) -> Json:
     code = resolve_donor(store, donor, name="donor")
-    rows = reads.described(store, queries.timeline(store, donor=code))
+    rows = queries.describe(store, queries.timeline(store, donor=code))
     for row in rows:
         if "when_" in row:  # the name timeline gave its date before issue 11
             row["date"] = row.pop("when_")
@@ -471,9 +471,6 @@ def download(
     handle.close()
     path = Path(handle.name)
     chosen = {k: v for k, v in filters.items() if v is not None and k != "sort"}
-    if filters["sort"] not in queries.SORTS:
-        exportable = ", ".join(queries.SORTS)
-        raise InvalidParameter("sort", f"a download sorts by one of: {exportable}; not {filters['sort']!r}")
     if what == "measures":
         chosen["sort"] = filters["sort"]
         chosen.setdefault("aggregate", None)

@@ -253,7 +253,7 @@ def donor_profile(request: Request, store: StoreDep, donor: str, show: ShowDep) 
     tables = {key: totals(store, (key,), show, code)["totals"] for key in ("category", "stage")}
     reported = queries.totals(store, by=("donor",), donor=code)["reported"]
     stacked = totals(store, ("year", "category"), show, code)["totals"]
-    timeline = reads.described(store, queries.timeline(store, donor=code, latest=300))
+    timeline = queries.describe(store, queries.timeline(store, donor=code, latest=300))
     cumulative = queries.cumulative(store, donor=code)
     label = donor_label(code)
     return render(
@@ -322,7 +322,6 @@ def measures_page(request: Request, store: StoreDep, filters: Filters, page: int
         first=(page - 1) * PAGE + 1,
         more=len(rows) > PAGE,
         query=lambda **change: urlencode({k: v for k, v in {**given, **change}.items() if v}),
-        exportable=filters["sort"] in queries.SORTS,
         types=RECORD_TYPES,
         categories=CATEGORIES,
         stages=STAGES,

@@ -1,9 +1,9 @@
 """Read queries only the web needs: the database's state for every page, the donors present
 for the picker, each measure's first source and the sentence a search matched, totals of
-a filtered view, and the measures list sorted by any column of the dashboard's table.
+a filtered view, and a page of the measures list.
 
 In: a Store and filters already checked (web/api.measure_filters, aidtrace.params). Out: plain dicts. Every value is a
-bound parameter; ORDER BY clauses come from the fixed table SORTS.
+bound parameter; ORDER BY clauses come from the fixed table queries.SORTS.
 """
 
 from __future__ import annotations
@@ -11,34 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from aidtrace import queries
-from aidtrace.queries import _like, _measure_where, typed
+from aidtrace.queries import like, measure_where, typed
 from aidtrace.store import Store
 
 Row = dict[str, Any]
 
 EMPTY_HINT = "no documents yet: run `aidtrace ingest PATH` or `aidtrace demo`"
-
-# the dashboard's table sorts by every column both ways ("-x" is descending); empty values
-# sort as "" (first rising) on SQLite and PostgreSQL alike, which order NULLs differently
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "date": ("sort_date",),
-    "donor": ("donor",),
-    "type": ("type", "COALESCE(subtype, '')"),
-    "status": ("status",),
-    "category": ("COALESCE(category, '')",),
-    "stage": ("COALESCE(stage, '')",),
-    "amount": ("COALESCE(value_usd, -1)",),
-    "mentions": ("mentions",),
-}
-SORTS = {
-    **queries.SORTS,
-    **{name: ", ".join((*parts, "sort_date", "measure_id")) for name, parts in _COLUMNS.items()},
-    **{
-        f"-{name}": ", ".join(f"{part} DESC" for part in (*parts, "sort_date", "measure_id"))
-        for name, parts in _COLUMNS.items()
-    },
-}
-SORTS.update({key: queries.SORTS[key] for key in queries.SORTS})  # the API's own keys keep their order
 
 
 def database_state(store: Store) -> Row:
@@ -82,28 +60,10 @@ def matching_sentences(store: Store, ids: list[str], q: str) -> dict[str, str]:
                 WHERE mr.measure_id IN ({", ".join("?" * len(chunk))})
                   AND LOWER(r.evidence_text) LIKE ? ESCAPE '!'
                 ORDER BY r.doc_id, r.position""",
-            [*chunk, "%" + _like(q.lower()) + "%"],
+            [*chunk, "%" + like(q.lower()) + "%"],
         ):
             found.setdefault(row["measure_id"], row["evidence_text"])
     return found
-
-
-def described(store: Store, rows: list[Row]) -> list[Row]:
-    """Rows that name measures (a timeline's, say, which lack some columns) with the
-    `description`, `donor_name` and `first_source` of queries.describe, made from the whole
-    measure rows so that they read as in every other list."""
-    whole: list[Row] = []
-    for chunk in _chunks([row["measure_id"] for row in rows]):
-        whole += store.query(
-            f"SELECT * FROM measures WHERE measure_id IN ({', '.join('?' * len(chunk))})", chunk
-        )
-    words = {row["measure_id"]: row for row in queries.describe(store, whole)}
-    for row in rows:
-        said = words[row["measure_id"]]
-        row.update(
-            description=said["description"], donor_name=said["donor_name"], first_source=said["first_source"]
-        )
-    return rows
 
 
 def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
@@ -112,13 +72,13 @@ def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
 
 def _where(filters: Row) -> tuple[str, list[Any]]:
     """The WHERE clause of queries.measures for these filters (search included)."""
-    return _measure_where(**{k: v for k, v in filters.items() if k != "sort"})
+    return measure_where(**{k: v for k, v in filters.items() if k != "sort"})
 
 
 def measures(store: Store, filters: Row, *, limit: int, offset: int = 0) -> list[Row]:
-    """queries.measures with any sort of SORTS (every column of the dashboard's table)."""
+    """queries.measures with the filters as the web checked them, a page at a time."""
     where, params = _where(filters)
-    order = SORTS[filters.get("sort") or "-date"]
+    order = queries.SORTS[filters.get("sort") or "-date"]
     rows = store.query(
         f"SELECT * FROM measures{where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
     )
