@@ -25,6 +25,8 @@ _BLOCKING = re.compile(
 _FROM = re.compile(
     r"\bfrom\s+(?:the\s+)?(?:(?:government|people|taxpayers)\s+of\s+(?:the\s+)?)?$", re.IGNORECASE
 )
+# the preposition before a host country: "refuge in the Czech Republic", "arrived to Ireland"
+HOST_PREP = re.compile(r"\b(?:[Ii]n|to|into|for)\s+(?:the\s+)?$")
 _AGENT = re.compile(r"\b(?:by|from)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -179,7 +181,7 @@ def find_donors(
             for a in after + [b for b in before if b not in after]
             if a.code not in NON_DONORS
             and a.kind in ("country", "capital")
-            and re.search(r"\b(?:[Ii]n|to|for|into)\s+(?:the\s+)?$", view[max(0, a.start - 8) : a.start])
+            and HOST_PREP.search(view[max(0, a.start - 8) : a.start])
         ]
         if hosts:
             return _codes(hosts[:1])

@@ -40,7 +40,7 @@ from aidtrace.extractor.clauses import (
 )
 from aidtrace.extractor.context import NON_DONORS, Context, count_ukraine
 from aidtrace.extractor.dates import INVASION, DateMention, find_dates
-from aidtrace.extractor.donors import find_donors, find_targets, is_for_ukraine, update_donor
+from aidtrace.extractor.donors import HOST_PREP, find_donors, find_targets, is_for_ukraine, update_donor
 from aidtrace.extractor.lexicon import Lexicon, load_lexicon
 from aidtrace.extractor.parts import SPLIT, whole_from_context, wholes
 from aidtrace.extractor.sentences import clean, split_sentences
@@ -130,13 +130,13 @@ _EARLIER_PARTS = re.compile(
 
 
 def _note_summed_figures(
-    view: str, triggers: list[Trigger], start: int, end: int, lexicon: Lexicon, context: Context
+    view: str, triggers: list[Trigger], end: int, amounts: list[AmountMention], context: Context
 ) -> None:
     """A figure that includes support made earlier is a sum of earlier support."""
     for trigger in triggers:
         if "include" in trigger.classes and _EARLIER_PARTS.match(view, trigger.end, end):
-            for amount in find_amounts(view, start, trigger.start, lexicon):
-                if amount.kind == "money":
+            for amount in amounts:
+                if amount.kind == "money" and amount.end <= trigger.start:
                     context.summed_figures.add((amount.amount.value, amount.amount.unit))
 
 
@@ -204,9 +204,6 @@ def _sentence_records(
         listed = _bullet_records(doc, view, start, end, context, lexicon)
         if listed or not triggers:
             return listed
-        amounts = find_amounts(view, start, end, lexicon)
-        parts = wholes(view, [a for a in amounts if a.kind == "money"])  # once per sentence
-    _note_summed_figures(view, triggers, start, end, lexicon, context)
     lead_in = sentence_text.rstrip().endswith(":") or bool(
         re.search(r"\b(?:includ\w*|following|as follows|comprises?|consists? of)\W*$", sentence_text)
     )
@@ -214,6 +211,7 @@ def _sentence_records(
     if triggers and not _is_excluded_sentence(view, start, end, lexicon) and not _is_citation(sentence_text):
         amounts = find_amounts(view, start, end, lexicon)
         parts = wholes(view, [a for a in amounts if a.kind == "money"])  # once per sentence
+        _note_summed_figures(view, triggers, end, amounts, context)
         clauses = split_clauses(view, start, end, triggers)
         previous_donors: list[str] = []
         for clause in clauses:
@@ -621,11 +619,7 @@ def _host_of(view: str, quantity: AmountMention | None, actors: list[ActorMentio
             distance = len(gap)
         else:
             gap = view[quantity.end : actor.start]
-            if (
-                len(gap) > 60
-                or not re.search(r"\b(?:in|to|into|for)\s+(?:the\s+)?$", gap)
-                or re.search(r"[;,]", gap)
-            ):
+            if len(gap) > 60 or not HOST_PREP.search(gap) or re.search(r"[;,]", gap):
                 continue
             distance = len(gap)
         if best is None or distance < best[0]:

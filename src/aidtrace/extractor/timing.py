@@ -54,8 +54,10 @@ _PERFECT_AFTER = re.compile(
 _ALREADY_AFTER = re.compile(rf"\s*(?:\([^()]{{0,40}}\)\s*)?already\s+(?:been\s+)?{_GIVEN}\b", re.IGNORECASE)
 # "had pledged $600 million before this announcement": what was given up to a past point
 _PLUPERFECT = re.compile(rf"\bhad\s+(?:already\s+|previously\s+|earlier\s+)?{_GIVEN}\b", re.IGNORECASE)
+_SO_FAR = r"to date|so far|thus far|at the moment|as of now"  # up to the time of writing
+_IN_TOTAL_WORDS = r"in total|in all|altogether|overall"  # a sum, of what the context says
 _TO_DATE = re.compile(
-    r"\b(?:to date|so far|thus far|in total|in all|altogether|overall|cumulative|at the moment|as of now|"
+    rf"\b(?:{_SO_FAR}|{_IN_TOTAL_WORDS}|cumulative|"
     r"now\s+(?:worth|totals?|totalling|stands?\s+at|amounts?\s+to|exceeds?))",
     re.IGNORECASE,
 )
@@ -86,7 +88,7 @@ _RANKED = re.compile(
     r"(?:\s+place|[\s-]+(?:largest|biggest)\s+(?:donor|contributor|provider))",
     re.IGNORECASE,
 )
-_TO_DATE_LATER = re.compile(r"[^.;]{0,25}\b(?:at the moment|so far|to date|as of now)\b", re.IGNORECASE)
+_TO_DATE_LATER = re.compile(rf"[^.;]{{0,25}}\b(?:{_SO_FAR})\b", re.IGNORECASE)
 _REACH = 240  # how far before a figure its timing cues are looked for
 _ANNOUNCED = re.compile(
     r"\b(?:will|shall|would|decided\s+to|decides\s+to|is\s+to|are\s+to|set\s+to|plans?\s+to)\b", re.IGNORECASE
@@ -96,9 +98,10 @@ _PACKAGE_SUBJECT = re.compile(
     r"\b(?:amounts?|totals?|comes?|is\s+worth|will\s+amount)\b",
     re.IGNORECASE,
 )
-_IN_TOTAL = re.compile(r"in total|in all|altogether|overall", re.IGNORECASE)
+_IN_TOTAL = re.compile(_IN_TOTAL_WORDS, re.IGNORECASE)
 # "30 more Bushmasters", "an additional €50 million": an increment, not a sum since a date
 _INCREMENT = re.compile(r"\b(?:more(?!\s+than)|additional|further|another|extra)\b", re.IGNORECASE)
+# giving that happened (not promised): "provided C$2.4 billion in 2023" is a past year's sum
 _PAST_GIVING = re.compile(
     r"\b(?:provided|gave|disbursed|delivered|transferred|sent|allocated|contributed|paid|spent|supplied|donated)\b",
     re.IGNORECASE,
