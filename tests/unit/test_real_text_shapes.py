@@ -653,3 +653,16 @@ def test_a_figure_that_includes_offers_made_earlier_is_a_sum_in_the_whole_docume
     )
     figures = {(r.amount.value, r.aggregate) for r in found if r.amount}
     assert figures == {(3.4e9, True), (200e6, False)}
+
+
+def test_the_figures_of_a_list_under_a_lead_in_with_a_sum_are_its_parts():
+    found = full(
+        "Norway pledged $500 million to Ukraine on 4 March 2024, including:\n"
+        "- $300 million for energy repairs;\n"
+        "- $200 million for housing.\n"
+    )
+    assert [(r.amount.value, r.part_of.value if r.part_of else None) for r in found] == [
+        (500e6, None),
+        (300e6, 500e6),
+        (200e6, 500e6),
+    ]

@@ -342,6 +342,7 @@ def _bullet_records(
             subtype=attrs.subtype or (lead.subtype if lead.type == "sanction" else None),
             stage=lead.stage,
             amount=_entities(amount_for(a, lead.donor), lead.type),
+            part_of=_part_of_lead(a, lead),
             date=dates[0].value if dates else None,  # an item with no time of its own has none
             channel=attrs.channel,
             items=attrs.items,
@@ -349,6 +350,17 @@ def _bullet_records(
         for a in amounts
         for target in targets
     ]
+
+
+def _part_of_lead(item: AmountMention | None, lead: Record) -> Amount | None:
+    """'Japan pledged $5 billion, including:' / '- $2 billion for energy': an item's figure is a
+    component of the lead-in's (ruling 3), so the whole is not counted twice."""
+    whole = lead.part_of or lead.amount
+    if item is None or item.kind != "money" or whole is None or not whole.is_money:
+        return None
+    if whole.unit == item.amount.unit and whole.value <= item.amount.value:
+        return None
+    return Amount(value=whole.value, unit=whole.unit)
 
 
 def _entities(amount: Amount | None, record_type: str) -> Amount | None:
