@@ -47,14 +47,14 @@ def extractor_for(settings: Settings) -> Extractor:
 
 def process(doc: Document, settings: Settings | None = None) -> list[Record]:
     """The records one document asserts, checked at the door (see `check_record`); raises
-    budget.OverBudget when extraction takes longer than the document's time budget."""
+    budget.OverBudget when extraction takes longer than the document's time budget, and
+    MemoryError when it needs more than its memory budget (see budget.py)."""
     settings = settings or load_settings()
     extract = extractor_for(settings)
     warm_up = WARM_UPS.get(settings.extractor)
     if warm_up is not None:
         warm_up(doc.text)  # a one-time load is the process's cost, not this document's
-    seconds = budget.seconds_for(len(doc.text), settings)
-    with budget.within(seconds, where=doc.source or doc.doc_id):
+    with budget.spending(len(doc.text), settings, where=doc.source or doc.doc_id):
         records = extract(doc)
     return [check_record(doc, record) for record in records]
 
@@ -116,7 +116,7 @@ def read_file(path: Path, root: Path | None, manifest: Manifest, settings: Setti
         size = path.stat().st_size
     except OSError:
         size = 0  # read_document says why it cannot be read
-    with budget.within(budget.seconds_for(size, settings), where=str(path)):
+    with budget.spending(size, settings, where=str(path)):
         return read_document(path, manifest=manifest, settings=settings, root=root)
 
 
@@ -217,7 +217,7 @@ def extract_bytes(data: bytes, name: str, meta: dict[str, Any], settings: Settin
     picklable, so the web app runs it in a worker process (see web/app.py)."""
     path = Path(name)
     try:
-        with budget.within(budget.seconds_for(len(data), settings), where=name):
+        with budget.spending(len(data), settings, where=name):
             doc = parse_document(data, path, meta)
     except Exception as err:  # noqa: BLE001 - the per-document boundary: record the failure, go on
         return DocumentResult(source=name, failure=fault(path, err, settings))

@@ -28,8 +28,9 @@ class Settings:
     memory_mb: int = field(
         default=4096,
         metadata={
-            "help": "Memory budget of a worker process (batch workers, the web app's extraction "
-            "worker), in megabytes; a document over it fails as over budget. 0: no limit."
+            "help": "Memory budget in megabytes: of one document (more than the process holds "
+            "when it starts reading it), and of a whole worker process (batch workers, the web "
+            "app's extraction worker); a document over it fails as over budget. 0: no limit."
         },
     )
     extractor: str = field(

@@ -4,7 +4,9 @@ document. Every error of a document is its own failure; doc ids never silently m
 from __future__ import annotations
 
 import json
+import resource
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from aidtrace.budget import OverBudget, within
 from aidtrace.errors import ConfigError
 from aidtrace.extractor import EXTRACTORS
 from aidtrace.ingest import read_manifest
+from aidtrace.model import Document
 from aidtrace.settings import Settings
 from aidtrace.store import open_store
 
@@ -118,6 +121,61 @@ def test_a_memory_error_is_a_failure_of_the_document(tmp_path: Path, monkeypatch
     [result] = pipeline.run([tmp_path], settings=Settings(extractor="greedy"))
     assert result.failure is not None
     assert result.failure.error == "OverBudget"
+
+
+
+def test_a_document_over_its_memory_budget_fails_in_the_main_process_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Not a worker process: `ingest` on the main thread caps each document's allocations."""
+
+    def hoarder(doc: object) -> list[object]:
+        hoard = []
+        for _ in range(400):  # 400 MB in 1 MB pieces, over a budget of 100 MB
+            hoard.append(bytearray(1_000_000))
+        return []
+
+    monkeypatch.setitem(EXTRACTORS, "hoarder", hoarder)
+    (tmp_path / "a.txt").write_text(PLEDGE, "utf-8")
+    (tmp_path / "b.txt").write_text(PLEDGE, "utf-8")
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    results = list(pipeline.run([tmp_path], settings=Settings(extractor="hoarder", memory_mb=100)))
+    assert [r.failure.error if r.failure else None for r in results] == ["OverBudget", "OverBudget"]
+    assert "memory" in results[0].failure.message
+    assert resource.getrlimit(resource.RLIMIT_AS) == before  # the cap is lifted after each document
+    assert len(bytearray(300_000_000)) == 300_000_000  # and the process may allocate again
+
+
+def test_the_time_budget_holds_on_a_thread_other_than_the_main_one(monkeypatch: pytest.MonkeyPatch):
+    """A program calling the extractor from its own thread pool still gets a failure at the
+    budget, and nothing is raised in the thread after the block ends."""
+
+    def stuck(doc: object) -> list[object]:
+        while True:
+            pass
+
+    monkeypatch.setitem(EXTRACTORS, "stuck", stuck)
+    doc = Document(doc_id="a", text=PLEDGE)
+
+    def attempt() -> tuple[str, float]:
+        start = time.perf_counter()
+        try:
+            pipeline.process(doc, Settings(extractor="stuck", seconds_per_mb=1))
+        except OverBudget as err:
+            return str(err), time.perf_counter() - start
+        return "no failure", 0.0
+
+    def quick() -> float:
+        with within(0.05, where="quick"):
+            pass
+        time.sleep(0.3)  # past the budget and a REPEAT: a late timer would raise here
+        return 1.0
+
+    with ThreadPoolExecutor(2) as pool:
+        message, seconds = pool.submit(attempt).result(timeout=20)
+        assert pool.submit(quick).result(timeout=20) == 1.0
+    assert "budget of 1 s" in message
+    assert 0.9 < seconds < 5
 
 
 BAD_LINES = [
