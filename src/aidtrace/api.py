@@ -29,7 +29,7 @@ def extract(
 ) -> list[Record]:
     """The records a text asserts; `published` (YYYY-MM-DD) anchors relative dates. Raises
     InvalidRequest for a date the calendar does not have or a text that is not text, and
-    budget.OverBudget when extraction runs past its time budget (main thread only)."""
+    budget.OverBudget when extraction runs past its time budget."""
     problem = published is not None and date_problem(published)
     if problem:
         raise InvalidRequest(f"published {problem}")

@@ -666,3 +666,51 @@ def test_the_figures_of_a_list_under_a_lead_in_with_a_sum_are_its_parts():
         (300e6, 500e6),
         (200e6, 500e6),
     ]
+
+
+def test_counts_of_people_arriving_in_a_host_country_are_refugees():
+    text = (
+        "Over three million people have fled the war in Ukraine since it began. "
+        "Some 12,300 people had arrived in Ireland under its visa waiver by Friday. "
+        "Over 85,000 people have arrived in Australia through the humanitarian stream."
+    )
+    assert records(text, "2022-04-02") == [
+        ("refugees", "IRL", "UKR", 12300, "people"),
+        ("refugees", "AUS", "UKR", 85000, "people"),
+    ]
+
+
+def test_a_new_level_told_with_bring_the_total_is_a_running_total_without_stage():
+    [found] = full(
+        "This package will bring total Canadian military aid to Ukraine to more than $4.2 billion "
+        "since the war began.",
+        published="2023-09-01",
+    )
+    assert (found.donor, found.aggregate, found.stage, found.amount.value) == ("CAN", True, None, 4.2e9)
+    [found] = full(
+        "The new tranche brings the total Dutch support for Ukraine to an unprecedented €9 billion.",
+        published="2023-09-01",
+    )
+    assert (found.donor, found.aggregate, found.stage) == ("NLD", True, None)
+
+
+def test_the_progressive_of_a_giving_verb_tells_a_pledge():
+    [found] = full("Finland is contributing about €60 million to the fund for Ukraine.", published="2024-05-02")
+    assert (found.donor, found.stage) == ("FIN", "pledged")
+
+
+def test_a_first_person_release_gives_the_document_donor():
+    [found] = full(
+        "Canada stands with Ukraine. Under the powers delegated to me, I am authorizing a further "
+        "$150 million in military equipment for Ukraine.",
+        published="2023-02-01",
+    )
+    assert (found.donor, found.amount.value, found.stage) == ("CAN", 150e6, "pledged")
+
+
+def test_since_the_invasion_named_with_its_year_starts_in_february_2022():
+    [found] = full(
+        "Since Russia's 2022 full-scale invasion, Ireland has provided Ukraine €400 million in support.",
+        published="2025-03-01",
+    )
+    assert (found.aggregate, found.period) == (True, ("2022-02", "2025-03-01"))

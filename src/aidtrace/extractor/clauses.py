@@ -59,9 +59,17 @@ def find_triggers(view: str, start: int, end: int, lexicon: Lexicon) -> list[Tri
         and ("sign" in classes or not _COMPOUND_HEAD.match(view, e))  # "sign agreement" is a predicate
         and not (view[s:e].lower() in ("grant", "grants") and _GRANT_HEAD.match(view, e))
     ]
-    # a longer phrase ("handed over") wins over a word inside it
+    # a longer phrase ("handed over") wins over a word inside it, and takes the classes of a
+    # word it ends with ("had arrived" in one list, "arrived" in another: both)
     triggers = [
-        t for t in triggers if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)
+        Trigger(
+            t.start,
+            t.end,
+            t.classes.union(*(o.classes for o in triggers if t.start <= o.start and o.end == t.end)),
+            t.word,
+        )
+        for t in triggers
+        if not any(o is not t and o.start <= t.start and t.end <= o.end for o in triggers)
     ]
     return [t for t in triggers if _is_predicate(view, t)]
 
@@ -97,8 +105,8 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     if trigger.word.endswith("ing"):
         # progressive ("is providing"), means ("by guaranteeing") or a participle clause that
         # continues the subject's act (", banning imports of ...", "and training soldiers")
-        if re.search(r"\b(?:is|are|was|were|be|been|by)\s+$", before):
-            return True  # "is providing", "will be sending"
+        if re.search(r"\b(?:am|is|are|was|were|be|been|by)\s+$|['’]m\s+$", before):
+            return True  # "is providing", "will be sending", "I am authorizing"
         if re.search(r"\bfor\s+$", before) and THANKS.search(
             view[max(0, trigger.start - 160) : trigger.start]
         ):
@@ -230,6 +238,18 @@ def clause_type(
     return None
 
 
+def _people_arrived(
+    view: str, clause: Clause, actors: list[ActorMention], amounts: list[AmountMention]
+) -> bool:
+    """'Around 16,400 people had arrived in the UK', 'had allowed 191,348 people to enter':
+    a count of people and a host state named in the clause, neither Ukraine nor Russia."""
+    people = any(a.kind == "count" and a.amount.unit == "people" for a in amounts)
+    return people and any(
+        a.kind in ("country", "capital") and a.code not in ("UKR", "RUS", "BLR") and clause.start <= a.start < clause.end
+        for a in actors
+    )
+
+
 # "grant and guarantee agreements", "a ¥13 billion loan deal", "sign a $500 million loan"
 _INSTRUMENT_SIGNED = re.compile(
     r"\b(?:loan|grant|guarantee|financing|credit)s?\b(?:[\w\s,-]{0,30}\b(?:agreements?|deals?|accords?|"
@@ -297,7 +317,7 @@ def _trigger_type(
         and re.search(r"Ukrain|Kyiv|Kiev|[Rr]ecovery|[Rr]econstruction", _hosted_event(view, clause))
     ):
         return "diplomacy", "conference"
-    if "refugee" in classes and has("noun.refugee"):
+    if "refugee" in classes and (has("noun.refugee") or _people_arrived(view, clause, actors, amounts)):
         return "refugees", None
     units = ("items", "tonnes", "people") if "train" in classes else ("items", "tonnes")
     goods_or_money = any(a.kind == "money" or a.amount.unit in units for a in amounts)
@@ -449,6 +469,8 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
         return False  # "the package includes £18m": the package is the whole its figure belongs to
     if THANKS.search(view[max(0, trigger.start - 160) : trigger.start]):
         return False  # "thanked Norway for its pledge of NOK 5 billion": the pledge thanked for
+    if "total" in trigger.classes and trigger.word.startswith(("bring", "brought", "tak", "took")):
+        return False  # "This package will bring total aid to $4.2 billion": a new level of the sum
     if trigger.word in ("pledge", "pledges", "promise", "commitment") and re.search(
         r"\b(?:the|this|that|its|his|her)\s+$", view[max(0, trigger.start - 6) : trigger.start], re.IGNORECASE
     ):

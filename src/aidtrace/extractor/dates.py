@@ -45,7 +45,7 @@ _Y = r"(?P<{0}>(?:19[5-9]\d|20[0-4]\d))(?![\d,.]\d)"
 _D = r"(?P<{0}>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR_REF = r"(?:,?\s+(?:of\s+)?(?P<yref>this|last|next)\s+year)"
 _EDGE = r"(?:(?P<edge>early|mid|middle of|late|the end of|end of|the beginning of|beginning of|the start of|start of|the first half of|the second half of)[\s-]+)?"
-_WAR = r"(?:Russia's\s+|the\s+)?(?:full[\s-]scale\s+|Russian\s+)?(?:invasion|war|conflict|aggression)(?:\s+(?:of|in|on|against)\s+Ukraine)?"
+_WAR = r"(?:Russia[’']s\s+|the\s+)?(?:(?:February\s+)?2022\s+)?(?:full[\s-]scale\s+|Russian\s+)?(?:invasion|war|conflict|aggression)(?:\s+(?:of|in|on|against)\s+Ukraine)?"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>20\d\d|19\d\d)-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b")),

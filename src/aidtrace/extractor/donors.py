@@ -59,7 +59,7 @@ _NON_STATE_NOUNS = re.compile(
 _PRONOUN_SUBJECT = re.compile(
     r"(?:^|[,;:]\s*|\b(?:and|but|when|after|as)\s+)(?:it|the\s+country|the\s+government|the\s+two\s+"
     r"(?:leaders|countries|sides|governments)|both\s+(?:countries|sides|leaders|governments)|the\s+ministry|"
-    r"the\s+nation|they|he|she|officials|the\s+(?:prime\s+minister|president|chancellor|premier|"
+    r"the\s+nation|they|he|she|we|I|officials|the\s+(?:prime\s+minister|president|chancellor|premier|"
     r"(?:foreign|defen[cs]e|finance)\s+minister|minister|secretary))\s+(?:[a-z]+\s+){0,3}$",
     re.IGNORECASE,
 )
@@ -127,6 +127,12 @@ def find_donors(
         # "Poland's military assistance to Ukraine has exceeded EUR 1.5 billion": the owner of the sum
         owners = [
             a for a in before if a.code not in NON_DONORS and re.match(r"['’]s\b", view[a.end : a.end + 2])
+        ]
+        # "will bring total U.S. security assistance to Ukraine to $6.1 billion": named in the sum
+        owners += [
+            a
+            for a in after
+            if a.code not in NON_DONORS and re.fullmatch(r"\s+(?:of\s+)?(?:the\s+)?", view[trigger.end : a.start])
         ]
         if owners:
             return _codes(owners[:1])

@@ -63,8 +63,8 @@ _TO_DATE = re.compile(
 )
 # "taking the total to $200 million", "doubling its co-financing to $600 million": the new level
 _NEW_LEVEL = re.compile(
-    r"\b(?:tak|bring|rais|doubl|tripl|increas|lift|boost|push)\w*\b[^.;]{0,60}\bto\s+"
-    r"(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?$",
+    r"\b(?:tak|bring|rais|doubl|tripl|increas|lift|boost|push)\w*\b(?:[^.;]|(?<=[A-Z])\.){0,80}\bto\s+"
+    r"(?:an?\s+(?:[a-z]+\s+)?)?(?:about\s+|around\s+|some\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?$",
     re.IGNORECASE,
 )
 
@@ -138,7 +138,7 @@ def record_timing(
     # figures linear
     scope = view[max(clause.start, quantity.start - _REACH) : quantity.start]
     # a sum up to a past point or a new level is a running total wherever it stands in the clause
-    later_total = _PLUPERFECT.search(scope) or _NEW_LEVEL.search(scope[-80:]) or _ALREADY.search(scope)
+    later_total = _PLUPERFECT.search(scope) or _NEW_LEVEL.search(scope[-120:]) or _ALREADY.search(scope)
     if quantity is not quantities[0] and not estimate and not later_total:
         return False, None, record_date
     text = view[clause.start : clause.end]
