@@ -714,3 +714,46 @@ def test_since_the_invasion_named_with_its_year_starts_in_february_2022():
         published="2025-03-01",
     )
     assert (found.aggregate, found.period) == (True, ("2022-02", "2025-03-01"))
+
+
+def test_a_sum_told_of_support_to_ukraine_or_a_named_total_is_the_documents_running_total():
+    found = full(
+        "Ireland backs Ukraine. Support to Ukraine now reaches €420 million, including €95 million in "
+        "non-lethal military assistance.",
+        published="2023-06-01",
+    )
+    assert [(r.donor, r.amount.value, r.aggregate) for r in found] == [("IRL", 420e6, True), ("IRL", 95e6, False)]
+    [found] = full(
+        "New Zealand backs Ukraine. This will see New Zealand's total assistance in the war reach "
+        "NZ$100 million.",
+        published="2023-06-01",
+    )
+    assert (found.donor, found.aggregate) == ("NZL", True)
+
+
+def test_a_sum_that_will_be_used_for_something_is_pledged_by_the_documents_donor():
+    [found] = full(
+        "Belgium backs Ukraine. A further €40 million will be used for demining equipment.",
+        published="2023-06-01",
+    )
+    assert (found.donor, found.stage, found.amount.value) == ("BEL", "pledged", 40e6)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a currency code touching its number
+        ("Norway will allocate NOK5 billion to Ukraine.", [("aid", "NOR", "UKR", 5e9, "NOK")]),
+        # the people a sanction names, and people and groups together
+        (
+            "Russia invaded Ukraine. Japan imposed sanctions on 14 Russian-installed separatists.",
+            [("sanction", "JPN", "RUS", 14, "people")],
+        ),
+        (
+            "Russia invaded Ukraine. The UK added 30 Russian people and groups to its sanctions list.",
+            [("sanction", "GBR", "RUS", 30, "entities")],
+        ),
+    ],
+)
+def test_codes_touching_numbers_and_the_units_of_sanctioned_people(text, expected):
+    assert records(text) == expected

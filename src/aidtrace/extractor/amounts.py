@@ -63,7 +63,8 @@ def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern[str]]:
     number = rf"(?P<num>{_NUM})(?:\s?(?:-|–|to)\s?(?P<upper>{_NUM}))?"
     return {
         "prefix": re.compile(
-            rf"(?<![\w$])(?P<cur>{symbols}|\b(?:{codes})\b)\s?{number}{scale}?"
+            # "CAD33 million": a code may touch its number
+            rf"(?<![\w$])(?P<cur>{symbols}|\b(?:{codes})(?:\b|(?=\d)))\s?{number}{scale}?"
             rf"(?:\s+(?i:(?P<word>{words}))\b)?"
         ),
         "suffix": re.compile(

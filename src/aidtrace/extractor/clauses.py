@@ -126,9 +126,9 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     if (
         not re.search(r"(?:ed|en|ing)$", trigger.word)
         and trigger.word not in ("pledge", "pledges", "promise", "promises")
-        and re.search(r"\b(?:the|a|an|this|these|those|such)\s+$", before)
+        and re.search(r"\b(?:the|a|an|this|these|those|such|its|their|our)\s+$", before)
     ):
-        return False  # "subjected to the ban", "a freeze": a noun, not the predicate
+        return False  # "subjected to the ban", "a freeze", "its sanctions list": a noun, not the predicate
     if trigger.word.startswith("add") and re.match(
         r"\s*(?:that\b|[,.:;\"“”]|$)", view[trigger.end : trigger.end + 6]
     ):
@@ -476,13 +476,16 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
     ):
         return True  # "Kishida made the pledge in a speech": the pledge told of before
     subject = view[clause.start : trigger.start]
+    named = any(a.start < trigger.start and a.kind != "adjective" for a in clause_actors)
     if re.match(
         r"^\W*(?:this|these|that|those)\s+(?:is|are|was|were|will|would|has|have|had)\b",
         subject,
         re.IGNORECASE,
-    ):
-        return True  # "This is provided through bilateral channels"
-    if any(a.start < clause.triggers[0].start and a.kind not in ("adjective",) for a in clause_actors):
+    ) and not ("total" in trigger.classes and named):
+        # "This is provided through bilateral channels"; not "This will see Australia's total
+        # military assistance reach $191.5 million", a new level of a named donor's sum
+        return True
+    if named:
         return False
     if re.search(
         r"\b(?:additional|further|more|new|another)\s+(?:[$€£¥]\s?)?\d",

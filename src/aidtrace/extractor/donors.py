@@ -65,6 +65,14 @@ _PRONOUN_SUBJECT = re.compile(
 )
 
 
+# the subject of a sum that names no donor: "Support to Ukraine now reaches", "Our aid to Kyiv totals"
+_SUPPORT_SUBJECT = re.compile(
+    r"\W*(?:(?:our|total|overall|the)\s+)?(?:\w+\s+)?(?:support|aid|assistance)\s+(?:to|for)\s+"
+    r"(?:Ukraine|Kyiv|Kiev)\s+(?:now\s+|has\s+|have\s+|already\s+)*$",
+    re.IGNORECASE,
+)
+
+
 def find_donors(
     view: str,
     clause: Clause,
@@ -136,6 +144,8 @@ def find_donors(
         ]
         if owners:
             return _codes(owners[:1])
+        if context.donor and _SUPPORT_SUBJECT.match(view, clause.start, trigger.start):
+            return [context.donor]  # "Support to Ukraine now reaches $655 million": the document's donor
     subjects = [a for a in before if _is_subject(view, a, clause.start, record_type)]
     acting = [
         a
