@@ -757,3 +757,30 @@ def test_a_sum_that_will_be_used_for_something_is_pledged_by_the_documents_donor
 )
 def test_codes_touching_numbers_and_the_units_of_sanctioned_people(text, expected):
     assert records(text) == expected
+
+
+def test_an_agreement_that_provides_money_is_an_agreement_and_aid():
+    found = full(
+        "Ukraine and Korea have signed an agreement on providing Kyiv with a grant worth over $20 million "
+        "for hospital repairs.",
+        published="2024-02-20",
+    )
+    assert [(r.type, r.donor, r.amount.value if r.amount else None, r.stage) for r in found] == [
+        ("agreement", "KOR", None, None),
+        ("aid", "KOR", 20e6, "pledged"),
+    ]
+
+
+def test_a_signing_told_in_the_passive_and_a_visit_after_another_verb_are_acts():
+    [found] = full("Spain backs Ukraine. The accord was signed in early March 2024 with Spain.", published="2024-04-01")
+    assert (found.type, found.donor, found.date) == ("agreement", "ESP", "2024-03")
+    [found] = full(
+        "Finland backs Ukraine. The decision came after Finland's defence minister visited Kyiv on Monday.",
+        published="2024-04-03",
+    )
+    assert (found.type, found.donor, found.subtype) == ("diplomacy", "FIN", "visit")
+
+
+def test_a_year_that_ends_a_span_does_not_date_the_act():
+    [found] = full("Norway pledged NOK 10 billion in support for Ukraine through 2030.", published="2024-04-03")
+    assert found.date is None

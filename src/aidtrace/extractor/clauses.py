@@ -86,6 +86,9 @@ def _needs_parse(lexicon: Lexicon, classes: set[str], word: str) -> bool:
     return all(lexicon.only_inflected(f"verb.{name}", word) for name in classes)
 
 
+_NOUN_HEAD = re.compile(r"\s+(?:lists?|regimes?|packages?|polic(?:y|ies)|programmes?|programs?|framework)\b")
+
+
 def _is_predicate(view: str, trigger: Trigger) -> bool:
     """Whether a trigger word is used as a predicate.
 
@@ -126,7 +129,13 @@ def _is_predicate(view: str, trigger: Trigger) -> bool:
     if (
         not re.search(r"(?:ed|en|ing)$", trigger.word)
         and trigger.word not in ("pledge", "pledges", "promise", "promises")
-        and re.search(r"\b(?:the|a|an|this|these|those|such|its|their|our)\s+$", before)
+        and (
+            re.search(r"\b(?:the|a|an|this|these|those|such)\s+$", before)
+            or (
+                re.search(r"\b(?:its|their|our)\s+$", before)
+                and _NOUN_HEAD.match(view, trigger.end)  # "its sanctions list", not "extended its sanctions"
+            )
+        )
     ):
         return False  # "subjected to the ban", "a freeze", "its sanctions list": a noun, not the predicate
     if trigger.word.startswith("add") and re.match(
@@ -487,6 +496,15 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
         return True
     if named:
         return False
+    later_named = any(
+        a.kind != "adjective" and trigger.end <= a.start < t.start for t in clause.triggers[1:] for a in clause_actors
+    )
+    if later_named:
+        return False  # "The move came after the UK's Defence Secretary visited Kyiv": the later act is told
+    if "sign" in trigger.classes and re.search(r"\b(?:was|were)\s+$", subject) and re.search(
+        r"^\s+(?:on|in|at|during|by|with)\b", view[trigger.end : trigger.end + 10]
+    ):
+        return False  # "The agreement was signed during the visit of ...": the signing itself
     if re.search(
         r"\b(?:additional|further|more|new|another)\s+(?:[$€£¥]\s?)?\d",
         view[trigger.end : clause.end],

@@ -192,7 +192,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 class DateMention:
     start: int
     end: int
-    kind: str  # point | since | range | anaphora
+    kind: str  # point | since | until | range | anaphora
     value: str | None = None  # YYYY-MM-DD | YYYY-MM | YYYY
     period: tuple[str, str] | None = None
     event: str | None = None  # anaphora: "the Tokyo conference"
@@ -215,6 +215,15 @@ def _since(view: str, at: int) -> bool:
     return bool(
         re.search(r"\b(?:[Ss]ince|[Ss]tarting|[Ff]rom)\s+(?:early|mid|late)?\s*$", view[max(0, at - 18) : at])
     )
+
+
+def _until(view: str, at: int) -> bool:
+    """'support through 2027', 'until the end of 2026'; not 'in the seven days until June 6',
+    which dates a count by the day it ends."""
+    before = view[max(0, at - 40) : at]
+    return bool(
+        re.search(r"\b(?:[Tt]hrough|[Uu]ntil|[Tt]ill|[Uu]p\s+to)\s+(?:the\s+end\s+of\s+)?$", before)
+    ) and not re.search(r"\b(?:days?|weeks?|months?|period)\s+(?:until|till|through|up\s+to)\s+$", before)
 
 
 def _resolve(kind: str, match: re.Match[str], published: date | None, view: str) -> DateMention | None:
@@ -283,6 +292,8 @@ def _resolve(kind: str, match: re.Match[str], published: date | None, view: str)
         value = g["y"]
     if value is None:
         return None
+    if _until(view, s):  # "support through 2027": the end of a span, not when the act happened
+        return DateMention(s, e, "until", value=value)
     return DateMention(s, e, "since" if _since(view, s) else "point", value=value)
 
 

@@ -535,11 +535,29 @@ def _clause_records(
                     gdp_share=gdp_share,
                 )
             )
+    if record_type == "agreement" and any(r.amount and r.amount.is_money for r in records):
+        records = _agreement_and_its_money(records)
     if record_type == "agreement" and signed_in_person(view, clause, clause_actors, donors, lexicon):
         for donor in donors:
             first = next(r for r in records if r.donor == donor)
             records.append(replace(first, type="diplomacy", subtype="visit", amount=None, items=()))
     return records, donors
+
+
+def _agreement_and_its_money(records: list[Record]) -> list[Record]:
+    """'Ukraine and Japan have signed an agreement on providing Kyiv with grant aid of over
+    $100 million': the signing is an agreement (without the figure), the money it provides
+    is aid pledged by the same donor."""
+    agreements: dict[tuple[str, str], Record] = {}
+    money = []
+    for record in records:
+        agreements.setdefault(
+            (record.donor, record.recipient),
+            replace(record, amount=None) if record.amount and record.amount.is_money else record,
+        )
+        if record.amount and record.amount.is_money:
+            money.append(replace(record, type="aid", subtype=None, stage="pledged"))
+    return [*agreements.values(), *money]
 
 
 # "during Justin Trudeau's visit to Ukraine", "During the visit of Giorgia Meloni to Kyiv"
