@@ -123,7 +123,6 @@ def test_a_memory_error_is_a_failure_of_the_document(tmp_path: Path, monkeypatch
     assert result.failure.error == "OverBudget"
 
 
-
 def test_a_document_over_its_memory_budget_fails_in_the_main_process_and_the_run_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -695,7 +695,9 @@ def test_a_new_level_told_with_bring_the_total_is_a_running_total_without_stage(
 
 
 def test_the_progressive_of_a_giving_verb_tells_a_pledge():
-    [found] = full("Finland is contributing about €60 million to the fund for Ukraine.", published="2024-05-02")
+    [found] = full(
+        "Finland is contributing about €60 million to the fund for Ukraine.", published="2024-05-02"
+    )
     assert (found.donor, found.stage) == ("FIN", "pledged")
 
 
@@ -722,7 +724,10 @@ def test_a_sum_told_of_support_to_ukraine_or_a_named_total_is_the_documents_runn
         "non-lethal military assistance.",
         published="2023-06-01",
     )
-    assert [(r.donor, r.amount.value, r.aggregate) for r in found] == [("IRL", 420e6, True), ("IRL", 95e6, False)]
+    assert [(r.donor, r.amount.value, r.aggregate) for r in found] == [
+        ("IRL", 420e6, True),
+        ("IRL", 95e6, False),
+    ]
     [found] = full(
         "New Zealand backs Ukraine. This will see New Zealand's total assistance in the war reach "
         "NZ$100 million.",
@@ -772,7 +777,9 @@ def test_an_agreement_that_provides_money_is_an_agreement_and_aid():
 
 
 def test_a_signing_told_in_the_passive_and_a_visit_after_another_verb_are_acts():
-    [found] = full("Spain backs Ukraine. The accord was signed in early March 2024 with Spain.", published="2024-04-01")
+    [found] = full(
+        "Spain backs Ukraine. The accord was signed in early March 2024 with Spain.", published="2024-04-01"
+    )
     assert (found.type, found.donor, found.date) == ("agreement", "ESP", "2024-03")
     [found] = full(
         "Finland backs Ukraine. The decision came after Finland's defence minister visited Kyiv on Monday.",
@@ -782,5 +789,31 @@ def test_a_signing_told_in_the_passive_and_a_visit_after_another_verb_are_acts()
 
 
 def test_a_year_that_ends_a_span_does_not_date_the_act():
-    [found] = full("Norway pledged NOK 10 billion in support for Ukraine through 2030.", published="2024-04-03")
+    [found] = full(
+        "Norway pledged NOK 10 billion in support for Ukraine through 2030.", published="2024-04-03"
+    )
     assert found.date is None
+
+
+def test_the_parts_of_a_package_for_ukraine_stay_its_parts_wherever_the_goods_go():
+    found = full(
+        "Ireland announced a €30 million aid package for Ukraine on Monday. The package includes €5 million "
+        "to ship Ukrainian wheat to Sudan via the World Food Programme, €15 million for energy repairs, "
+        "and €10 million to support schools.",
+        published="2025-02-04",
+    )
+    assert [
+        (r.donor, r.recipient, r.amount.value, r.part_of.value if r.part_of else None) for r in found
+    ] == [
+        ("IRL", "UKR", 30e6, None),
+        ("IRL", "UKR", 5e6, 30e6),
+        ("IRL", "UKR", 15e6, 30e6),
+        ("IRL", "UKR", 10e6, 30e6),
+    ]
+
+
+def test_new_targets_after_a_back_reference_are_a_sanction():
+    assert records(
+        "Canada acts against Russia over Ukraine. These new measures will impose restrictions on 21 entities "
+        "in the Russian energy sector.",
+    ) == [("sanction", "CAN", "RUS", 21, "entities")]

@@ -126,8 +126,12 @@ class Attributes:
             return None  # "will bring the total to $18.3 billion": the level of a sum, no stage
         # "Denmark is contributing about $90 million", "Norway is giving 1.5 billion crowns": news
         # of an announcement, not of a handover
-        progressive = re.search(r"\b(?:is|are)\s+(?:now\s+|also\s+)?$", before) and trigger.word.endswith("ing")
-        if future or progressive or "pledge" in trigger.classes or signed:  # a signed loan or grant is committed
+        progressive = re.search(r"\b(?:is|are)\s+(?:now\s+|also\s+)?$", before) and trigger.word.endswith(
+            "ing"
+        )
+        if (
+            future or progressive or "pledge" in trigger.classes or signed
+        ):  # a signed loan or grant is committed
             return "pledged"
         if trigger.classes & {"deliver", "train", "receive"}:
             return "delivered"

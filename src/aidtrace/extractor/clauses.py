@@ -247,14 +247,14 @@ def clause_type(
     return None
 
 
-def _people_arrived(
-    view: str, clause: Clause, actors: list[ActorMention], amounts: list[AmountMention]
-) -> bool:
+def _people_arrived(clause: Clause, actors: list[ActorMention], amounts: list[AmountMention]) -> bool:
     """'Around 16,400 people had arrived in the UK', 'had allowed 191,348 people to enter':
     a count of people and a host state named in the clause, neither Ukraine nor Russia."""
     people = any(a.kind == "count" and a.amount.unit == "people" for a in amounts)
     return people and any(
-        a.kind in ("country", "capital") and a.code not in ("UKR", "RUS", "BLR") and clause.start <= a.start < clause.end
+        a.kind in ("country", "capital")
+        and a.code not in ("UKR", "RUS", "BLR")
+        and clause.start <= a.start < clause.end
         for a in actors
     )
 
@@ -326,7 +326,7 @@ def _trigger_type(
         and re.search(r"Ukrain|Kyiv|Kiev|[Rr]ecovery|[Rr]econstruction", _hosted_event(view, clause))
     ):
         return "diplomacy", "conference"
-    if "refugee" in classes and (has("noun.refugee") or _people_arrived(view, clause, actors, amounts)):
+    if "refugee" in classes and (has("noun.refugee") or _people_arrived(clause, actors, amounts)):
         return "refugees", None
     units = ("items", "tonnes", "people") if "train" in classes else ("items", "tonnes")
     goods_or_money = any(a.kind == "money" or a.amount.unit in units for a in amounts)
@@ -471,11 +471,20 @@ def _bare_infinitive(before: str) -> bool:
     return subject is None  # a capitalised subject right before "to": a headline's plan
 
 
+_TARGET_COUNT = re.compile(
+    r"\b(?:on|against|of)\s+(?:about\s+|some\s+|over\s+|more\s+than\s+)?\d[\d,]*\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:individuals|entities|persons|people|companies|firms|organi[sz]ations|officials|banks|vessels)\b"
+)
+
+
 def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
     """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
     trigger = clause.triggers[0]
-    if all(t.classes == {"include"} for t in clause.triggers):
-        return False  # "the package includes £18m": the package is the whole its figure belongs to
+    if all(t.classes == {"include"} for t in clause.triggers) or (
+        trigger.classes == {"include"} and re.search(r"\d", view[trigger.end : clause.end])
+    ):
+        # "the package includes £18m (to fund ...)": the package is the whole its figure belongs to
+        return False
     if THANKS.search(view[max(0, trigger.start - 160) : trigger.start]):
         return False  # "thanked Norway for its pledge of NOK 5 billion": the pledge thanked for
     if "total" in trigger.classes and trigger.word.startswith(("bring", "brought", "tak", "took")):
@@ -497,12 +506,16 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
     if named:
         return False
     later_named = any(
-        a.kind != "adjective" and trigger.end <= a.start < t.start for t in clause.triggers[1:] for a in clause_actors
+        a.kind != "adjective" and trigger.end <= a.start < t.start
+        for t in clause.triggers[1:]
+        for a in clause_actors
     )
     if later_named:
         return False  # "The move came after the UK's Defence Secretary visited Kyiv": the later act is told
-    if "sign" in trigger.classes and re.search(r"\b(?:was|were)\s+$", subject) and re.search(
-        r"^\s+(?:on|in|at|during|by|with)\b", view[trigger.end : trigger.end + 10]
+    if (
+        "sign" in trigger.classes
+        and re.search(r"\b(?:was|were)\s+$", subject)
+        and re.search(r"^\s+(?:on|in|at|during|by|with)\b", view[trigger.end : trigger.end + 10])
     ):
         return False  # "The agreement was signed during the visit of ...": the signing itself
     if re.search(
@@ -511,6 +524,8 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
         re.IGNORECASE,
     ):
         return False  # "The amendments list an additional 42 individuals": new figures, no back-reference
+    if "sanction" in trigger.classes and _TARGET_COUNT.search(view, trigger.end, clause.end):
+        return False  # "These new measures will impose restrictions on 33 entities": the targets are new
     match = re.match(
         r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+((?:[\w-]+\s+){0,3}[\w-]+)",
         subject,

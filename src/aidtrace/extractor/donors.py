@@ -140,7 +140,8 @@ def find_donors(
         owners += [
             a
             for a in after
-            if a.code not in NON_DONORS and re.fullmatch(r"\s+(?:of\s+)?(?:the\s+)?", view[trigger.end : a.start])
+            if a.code not in NON_DONORS
+            and re.fullmatch(r"\s+(?:of\s+)?(?:the\s+)?", view[trigger.end : a.start])
         ]
         if owners:
             return _codes(owners[:1])
@@ -343,6 +344,12 @@ def is_for_ukraine(
         return True  # "Kyiv", "Ukrainian", or a Ukrainian leader ("received Zelensky in Madrid")
     if not context.ukraine_doc or not (context.ukraine_strong or context.ukraine_recent <= 2):
         return False
+    if clause.triggers[0].classes == {"include"} and any(
+        r.recipient == "UKR" and r.donor in donors for r in context.last_records
+    ):
+        # "The package includes £3 million to fund grain deliveries to Syria": the content of
+        # the package for Ukraine just told, wherever its goods go
+        return True
     after = clause.triggers[0].end
     if _OTHER_BENEFICIARY.search(view, after, clause.end):
         return False

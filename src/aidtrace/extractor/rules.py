@@ -698,7 +698,9 @@ def _listed_donors(
     ]
 
 
-_GOVERNED = re.compile(r"\b(?:with|via|through|under|from|by|of|in|into|for)\s+(?:the\s+)?$", re.IGNORECASE)
+_GOVERNED = re.compile(
+    r"\b(?:with|via|through|under|from|by|of|in|into|for|to|towards)\s+(?:the\s+)?$", re.IGNORECASE
+)
 
 
 def _pair(

@@ -174,10 +174,17 @@ def record_timing(
         to_date = None  # "a grant in total": the sum of one new package (not "in total at the moment")
     # "will see Australia's total military assistance reach $191.5 million": the sum's new level
     owned_total = any(
-        t.word == "total" and re.search(r"(?:['’]s|\bits|\btheir|\bthe)\s+$", view[max(0, t.start - 8) : t.start])
+        t.word == "total"
+        and re.search(r"(?:['’]s|\bits|\btheir|\bthe)\s+$", view[max(0, t.start - 8) : t.start])
         for t in clause.triggers
     )
-    if announced and not later_total and not to_date and not owned_total and not _OF_ALL.search(view, near, quantity.start):
+    if (
+        announced
+        and not later_total
+        and not to_date
+        and not owned_total
+        and not _OF_ALL.search(view, near, quantity.start)
+    ):
         total = False
     running = (
         later_total
