@@ -817,3 +817,31 @@ def test_new_targets_after_a_back_reference_are_a_sanction():
         "Canada acts against Russia over Ukraine. These new measures will impose restrictions on 21 entities "
         "in the Russian energy sector.",
     ) == [("sanction", "CAN", "RUS", 21, "entities")]
+
+
+def test_an_act_told_only_as_the_cause_of_another_and_a_modal_trigger_are_no_records():
+    assert (
+        records(
+            "Moscow barred 200 Canadians from entry. The entry bans are a response to the growing sanctions "
+            "imposed by the Canadian authorities against Russian citizens, the ministry said.",
+        )
+        == []
+    )
+    assert (
+        records(
+            "Portugal said it aims to provide €100 million to Ukraine. Half of the sum would fund demining next year, "
+            "the minister said.",
+        )
+        == []
+    )
+
+
+def test_the_end_of_a_year_is_its_last_month_and_through_to_ends_a_span():
+    [found] = full(
+        "At the end of 2023, Denmark announced DKK 500 million in aid to Ukraine.", published="2024-02-01"
+    )
+    assert found.date == "2023-12"
+    [found] = full(
+        "Canada committed $2 billion in military aid to Ukraine through to 2029.", published="2024-02-01"
+    )
+    assert found.date is None

@@ -417,15 +417,23 @@ def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Le
     return donor_official and bool(destination or _IN_CITY.search(text))
 
 
+_REPORTED = re.compile(
+    r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b(?:[^.;]|(?<=\d)\.(?=\d)){0,130}$"
+)
+_REPORTED_WOULD = re.compile(_REPORTED.pattern[:-1] + r"\bwould\s+(?:\w+\s+){0,2}$")
+
+
 def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
     """Intentions, hypotheticals and negations: what did not (yet) happen is no record."""
     trigger = clause.triggers[0]
     before = view[max(clause.start, trigger.start - 45) : trigger.start]
-    # "said it would provide": reported speech of a commitment, not a hypothetical
-    reported = re.search(
-        r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b[^.;]{0,130}\bwould\s+(?:\w+\s+){0,2}$",
-        view[max(0, trigger.start - 160) : trigger.start],
-    )
+    # "said it would provide": reported speech of a commitment, not a hypothetical; the modal
+    # may be part of the trigger phrase ("said ... its package, worth 1.3 billion, would fund")
+    window = view[max(0, trigger.start - 160) : trigger.start]
+    modal_trigger = re.match(r"(?:would|could|might|should)\b", trigger.word)
+    reported = _REPORTED.search(window) if modal_trigger else _REPORTED_WOULD.search(window)
+    if modal_trigger and not reported:
+        return True  # "Half of the package would fund ...": a hypothetical
     for name in ("modal", "intent", "negation"):
         for found in lexicon.term_pattern(name).finditer(before):
             word = found.group(0)

@@ -12,7 +12,7 @@ Without a publication date, relative expressions resolve to None: nothing is gue
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 MONTHS = {
@@ -206,6 +206,10 @@ def find_dates(view: str, start: int, end: int, published: date | None) -> list[
             if any(match.start() < f.end and f.start < match.end() for f in found):
                 continue
             mention = _resolve(kind, match, published, view)
+            if mention is not None and mention.kind == "point" and _until(view, mention.start):
+                # "support through 2027": the end of a span, not when the act happened ("by the
+                # end of this year" still dates: the year the money is for)
+                mention = replace(mention, kind="until")
             if mention is not None:
                 found.append(mention)
     return sorted(found, key=lambda m: m.start)
@@ -222,7 +226,10 @@ def _until(view: str, at: int) -> bool:
     which dates a count by the day it ends."""
     before = view[max(0, at - 40) : at]
     return bool(
-        re.search(r"\b(?:[Tt]hrough|[Uu]ntil|[Tt]ill|[Uu]p\s+to)\s+(?:the\s+end\s+of\s+)?$", before)
+        re.search(
+            r"\b(?:[Tt]hrough(?:\s+to)?|[Uu]ntil|[Tt]ill|[Uu]p\s+to)\s+(?:the\s+end\s+of\s+)?$",
+            before,
+        )
     ) and not re.search(r"\b(?:days?|weeks?|months?|period)\s+(?:until|till|through|up\s+to)\s+$", before)
 
 
@@ -290,10 +297,11 @@ def _resolve(kind: str, match: re.Match[str], published: date | None, view: str)
         return DateMention(s, e, "anaphora", event=g["ev"].lower())
     else:  # year
         value = g["y"]
+        edge = re.sub(r"\s+", " ", g.get("edge") or "")
+        if edge in ("the end of", "end of"):
+            value = f"{value}-12"  # "at the end of 2023": its last month
     if value is None:
         return None
-    if _until(view, s):  # "support through 2027": the end of a span, not when the act happened
-        return DateMention(s, e, "until", value=value)
     return DateMention(s, e, "since" if _since(view, s) else "point", value=value)
 
 

@@ -377,11 +377,9 @@ _POLL = re.compile(
     re.IGNORECASE,
 )
 # "a response to the sanctions imposed by the American authorities": the cause of another act
-_IN_ANSWER_TO = re.compile(
-    r"\b(?:response|reaction|retaliation|retaliatory\s+measures?|countermeasures?|answer)\s+(?:to|for|against)\b"
-    r"[^.;]{0,100}$",
-    re.IGNORECASE,
-)
+_CAUSE = r"\b(?:response|reaction|retaliation|retaliatory\s+measures?|countermeasures?|answer)\s+(?:to|for|against)\b"
+_IN_ANSWER_TO = re.compile(_CAUSE + r"[^.;]{0,100}$", re.IGNORECASE)
+_ANSWER_TO = re.compile(_CAUSE, re.IGNORECASE)
 
 
 def _is_excluded_sentence(view: str, start: int, end: int, lexicon: Lexicon) -> bool:
@@ -432,6 +430,15 @@ def _clause_records(
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
     donors = find_donors(view, clause, trigger, clause_actors, actors, kind, previous_donors, context)
     if not donors or is_back_reference(view, clause, clause_actors, lexicon):
+        return [], donors
+    cause = _ANSWER_TO.search(view, trigger.end, clause.end)
+    if (
+        cause
+        and any(a.code in donors and a.start > cause.start() for a in clause_actors)
+        and not any(a.code in donors and a.start < cause.start() for a in clause_actors)
+    ):
+        # "The entry bans are a response to the sanctions imposed by the American authorities":
+        # the donor is named only in the cause, and the act told is someone else's
         return [], donors
     record_type, subtype = kind
     money = [a for a in clause_amounts if a.kind == "money"]
