@@ -143,3 +143,24 @@ def test_a_sentence_of_a_thousand_figures_or_clauses_is_no_longer_quadratic():
     assert aidtrace.extract(clauses, published="2024-01-01")
     assert len(aidtrace.extract(figures, published="2024-01-01")) == 1_999
     assert time.perf_counter() - start < 8.0
+
+
+def test_a_long_run_without_spaces_in_a_tagged_sentence_does_not_reach_the_tagger():
+    """spaCy's tokenizer searches suffixes in time quadratic in a token's length: a fuzzed
+    3 KB line whose candidate sentence held runs of brackets and stops took 4.4 s in the
+    tokenizer alone. The tagger now reads such runs as short filler words of the same length
+    (offsets unchanged), and a trigger next to one is still read."""
+    import aidtrace
+    from aidtrace.extractor.syntax import _tame
+
+    run = ")]." * 1_000
+    tamed = _tame(f"Poland supplies {run} generators")
+    assert len(tamed) == len(f"Poland supplies {run} generators")
+    assert max(len(word) for word in tamed.split()) < 64
+    assert tamed.startswith("Poland supplies ")
+    assert tamed.endswith(" generators")
+    aidtrace.extract("Poland supplies 40 generators to Ukraine.")  # the tagger's load is not timed
+    start = time.perf_counter()
+    found = aidtrace.extract(f"Poland supplies 40 generators to Ukraine {run}.", published="2024-01-01")
+    assert [(r.donor, r.amount.value) for r in found] == [("POL", 40)]
+    assert time.perf_counter() - start < 2.0  # 3 KB of one token: 5.7 s in the tokenizer before
