@@ -547,7 +547,10 @@ def _amounts_agree(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
         tolerance = HEDGED if hedged else ROUNDING
     elif a["value_usd"] is not None and b["value_usd"] is not None:
         x, y = a["value_usd"], b["value_usd"]
-        tolerance = HEDGED if hedged else CONVERTED  # two currencies: rates and roundings differ
+        # two currencies: rates and roundings differ; a figure of one significant digit ("$3
+        # billion" for ¥471.9 billion) is a conversion rounded as loosely as a hedge
+        rounded = _round(float(a["amount_value"])) or _round(float(b["amount_value"]))
+        tolerance = HEDGED if hedged or rounded else CONVERTED
     else:
         return False
     return bool(abs(x - y) <= tolerance * max(abs(x), abs(y)))
