@@ -488,7 +488,7 @@ def test_a_round_figure_in_another_currency_is_the_exact_one_rounded():
     """'$3 billion' told for a loan of ¥471.9 billion ($3.31 billion at the day's rate) a week
     earlier is the same loan, as a hedge would be; an exact $3.05 billion stays apart (two
     exact figures in two currencies agree within CONVERTED only)."""
-    loan = dict(amount_value=471.9e9, amount_unit="JPY", value_usd=3.31e9, date="2025-04-24")
+    loan = {"amount_value": 471.9e9, "amount_unit": "JPY", "value_usd": 3.31e9, "date": "2025-04-24"}
     rows = [mention("yen", **loan), usd("round", 3e9, date="2025-04-18")]
     measures = by_record(rows)
     assert measures["yen"]["measure_id"] == measures["round"]["measure_id"]
