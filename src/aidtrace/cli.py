@@ -371,9 +371,12 @@ def _measure_line(row: dict[str, Any], short_id: str) -> dict[str, Any]:
 
 
 def _marked(match: dict[str, Any]) -> str:
-    """The matching sentence with the match between » and «."""
-    sentence, start, end = match["sentence"], match["start"], match["end"]
-    return " ".join(f"{sentence[:start]}»{sentence[start:end]}«{sentence[end:]}".split())
+    """The matching sentence with each matched passage between » and «."""
+    sentence, text, at = match["sentence"], [], 0
+    for start, end in match["marks"]:
+        text.append(f"{sentence[at:start]}»{sentence[start:end]}«")
+        at = end
+    return " ".join(("".join(text) + sentence[at:]).split())
 
 
 @main.command()
