@@ -539,14 +539,18 @@ def test_a_bad_cursor_is_a_400_naming_it(client: TestClient):
 
 def test_search_endpoint_ranks_and_marks(client: TestClient):
     body = client.get("/api/search", params={"q": "helmets"}).raise_for_status().json()
-    assert body["items"] and body["found"] == len(body["items"]) and not body["capped"]
+    assert body["items"]
+    assert body["found"] == len(body["items"])
+    assert not body["capped"]
     scores = [hit["score"] for hit in body["items"]]
     assert scores == sorted(scores, reverse=True)
     for hit in body["items"]:
         snippet = hit["snippet"]
         assert "<mark>helmets</mark>" in snippet["html"].lower()
         assert all(snippet["text"][a:b].lower() == "helmets" for a, b in snippet["marks"])
-        assert hit["record_id"] and hit["doc_id"]
+        assert hit["record_id"]
+        assert hit["doc_id"]
     titles = client.get("/api/search", params={"q": "kiel", "in": "documents"}).json()["items"]
-    assert titles and all("<mark>kiel</mark>" in t["snippet"]["html"].lower() for t in titles)
+    assert titles
+    assert all("<mark>kiel</mark>" in t["snippet"]["html"].lower() for t in titles)
     assert_error(client.get("/api/search", params={"q": "**"}), 422, "invalid_request")
