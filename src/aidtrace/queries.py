@@ -6,10 +6,11 @@ every value a user gives is a bound parameter, never interpolated.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Any
+
+import orjson
 
 from aidtrace import counting
 from aidtrace.counting import STATUSES
@@ -98,7 +99,7 @@ def record(store: Store, record_id: str) -> Row:
         raise NotFound(f"no record {record_id!r}; list records with GET /api/records")
     row = rows[0]
     found = contract_record(row)
-    found["extracted"] = json.loads(row["extracted"]) if row["extracted"] else None
+    found["extracted"] = orjson.loads(row["extracted"]) if row["extracted"] else None
     found["document"] = {k: row[k] for k in ("title", "publisher", "url", "published")}
     return found
 
@@ -123,7 +124,7 @@ def contract_record(row: Row) -> Row:
         if row.get("part_of_value") is None
         else {"value": row["part_of_value"], "unit": row["part_of_unit"]},
         "channel": row["channel"],
-        "items": json.loads(row["items"]),
+        "items": orjson.loads(row["items"]),
         "evidence": {
             "start": row["evidence_start"],
             "end": row["evidence_end"],
@@ -240,7 +241,7 @@ def typed(row: Row) -> Row:
             row[flag] = bool(row[flag])
     for column in ("provenance", "agreement"):
         if isinstance(row.get(column), str):
-            row[column] = json.loads(row[column])
+            row[column] = orjson.loads(row[column])
     return row
 
 
@@ -402,7 +403,7 @@ def short_ids(store: Store, ids: list[str]) -> dict[str, str]:
 def _conflict_details(field: str, details: str) -> Row:
     """A conflict as {"field", "values"} (figures that disagree: [{value, unit, record_id,
     doc_id}]) or, for field "coverage", {"field", "coverage"} (see docs/totals.md)."""
-    parsed = json.loads(details)
+    parsed = orjson.loads(details)
     if field == "coverage":
         return {"field": field, "coverage": parsed}
     return {"field": field, "values": parsed}
@@ -794,7 +795,7 @@ def describe(store: Store, rows: list[Row]) -> list[Row]:
     first: dict[str, Row] = {}
     for link in _mention_links(store, [row["measure_id"] for row in rows]):
         found = items.setdefault(link["measure_id"], [])
-        found += [item for item in json.loads(link["items"] or "[]") if item not in found]
+        found += [item for item in orjson.loads(link["items"] or "[]") if item not in found]
         first.setdefault(
             link["measure_id"],
             {key: link[key] for key in ("doc_id", "title", "url", "published")}

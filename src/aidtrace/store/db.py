@@ -92,7 +92,6 @@ class Store:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_SECONDS, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
             _set_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")  # with WAL: a killed process loses no commit
@@ -142,7 +141,12 @@ class Store:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = self._conn.execute(self._sql(sql), tuple(params))
-        return [dict(row) for row in cursor.fetchall()]
+        if self.dialect == "postgresql":
+            return list(cursor.fetchall())  # dict_row: dicts already
+        # one zip per row: dict(sqlite3.Row) looks every column up by name, which cost a
+        # page of 50 measures 2 ms (a third of an uncached request)
+        names = [column[0] for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         rows = self.query(sql, params)

@@ -52,8 +52,11 @@ ALTER TABLE documents ADD COLUMN title_search tsvector
 CREATE INDEX documents_title_search ON documents USING GIN (title_search);
 
 -- dialect: all
--- measures, in the order of each key of queries.SORT_KEYS (filters on donor and aggregate
--- first for a donor's pages); these two replace indexes on the bare sort_date
+-- measures, in the orders of queries.SORT_KEYS that lead with a column of many values
+-- (date, amount, mentions, donor; a donor's pages filter on donor and aggregate first);
+-- these two replace indexes on the bare sort_date. Orders that lead with a column of few
+-- values (type, status, category, stage) get none: SQLite, which keeps no statistics
+-- here, would take such an index for any filter on that column and read the whole of it.
 DROP INDEX measures_sort;
 DROP INDEX measures_donor_page;
 CREATE INDEX measures_by_date ON measures ((COALESCE(sort_date, '')), measure_id);
@@ -61,10 +64,12 @@ CREATE INDEX measures_donor_page ON measures (donor, aggregate, (COALESCE(sort_d
 CREATE INDEX measures_by_amount ON measures ((COALESCE(value_usd, -1)), measure_id);
 CREATE INDEX measures_by_mentions ON measures (mentions, (COALESCE(sort_date, '')), measure_id);
 CREATE INDEX measures_by_donor ON measures (donor, (COALESCE(sort_date, '')), measure_id);
-CREATE INDEX measures_by_type ON measures (type, (COALESCE(subtype, '')), (COALESCE(sort_date, '')), measure_id);
-CREATE INDEX measures_by_status ON measures (status, (COALESCE(sort_date, '')), measure_id);
-CREATE INDEX measures_by_category ON measures ((COALESCE(category, '')), (COALESCE(sort_date, '')), measure_id);
-CREATE INDEX measures_by_stage ON measures ((COALESCE(stage, '')), (COALESCE(sort_date, '')), measure_id);
+-- the running totals listed beside every total (queries.totals): read in order, not sorted
+CREATE INDEX measures_reported_page ON measures (type, status, donor, period_end DESC);
+-- totals read the rollup through this covering index (every group column and sum in it)
+CREATE INDEX measure_rollup_totals ON measure_rollup (
+    type, status, donor, year, category, stage, placed_year, value_usd, value_eur, priced, measures
+);
 
 -- records in document order (all, and one donor's); documents newest first
 DROP INDEX records_doc;
