@@ -119,10 +119,12 @@ def search(
     donor: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    name: str = "q",
 ) -> SearchPage:
     """Records (not rejected) whose evidence, or documents whose titles, say the words of
-    `q`, best first, each with `snippet` (Snippet.to_dict) and `score` (higher is better)."""
-    words = terms(q)
+    `q`, best first, each with `snippet` (Snippet.to_dict) and `score` (higher is better);
+    `name` is the parameter that gave `q`, for the error when it holds no word."""
+    words = terms(q, name=name)
     if what not in ("records", "documents"):
         raise InvalidParameter("in", f"in {what!r}: search records or documents")
     ranked = _ranked(store, what, words, donor=donor)
