@@ -427,9 +427,7 @@ def search_command(
             render_rows(table, fmt=fmt, columns=columns, width=_terminal_width(), empty="Nothing found.")
         )
     if found.capped:
-        click.echo(
-            f"ranked the newest {found.found:,} matches only; add words to narrow the search", err=True
-        )
+        click.echo(f"ranked {found.found:,} of the matches only; add words to narrow the search", err=True)
 
 
 def _hit_line(hit: dict[str, Any], what: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ Snippets come back with private-use characters around the matched words (START, 
 which `Snippet.parse` turns into offsets; `Snippet.html` escapes the text before adding
 <mark>, so a document's own markup is only ever shown as text.
 
-A query that matches more than CANDIDATES rows ranks the newest CANDIDATES of them
+A query that matches more than CANDIDATES rows ranks CANDIDATES of them (SQLite: the newest)
 (`capped` says so): ranking all of a word found in a million sentences would cost a
 second, and such a query asks for a narrower one.
 """
@@ -36,7 +36,7 @@ from aidtrace.store.db import Row, Store
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits: "_" and punctuation separate words
 MAX_TERMS = 16
-CANDIDATES = 2000
+CANDIDATES = 500  # matches ranked at most: bm25 reads each one's sizes, ~20 µs a row
 START, STOP = "\ue000", "\ue001"  # private-use characters: never meaningful in a document
 SNIPPET_WORDS = 32  # words of a long sentence shown around its matches
 Kind = Literal["records", "documents"]
@@ -127,22 +127,24 @@ def search(
     words = terms(q, name=name)
     if what not in ("records", "documents"):
         raise InvalidParameter("in", f"in {what!r}: search records or documents")
-    ranked = _ranked(store, what, words, donor=donor)
-    chosen = ranked[offset : offset + limit]
-    details = _details(store, what, words, [key for key, _score in chosen])
+    ranked, found = _ranked(store, what, words, donor=donor, limit=limit, offset=offset)
+    details = _details(store, what, words, [key for key, _score in ranked])
     items = []
-    for key, score in chosen:
+    for key, score in ranked:
         row = details.get(key)
         if row is None:
             continue  # deleted between the two reads
         row["score"] = round(score, 6)
         row["snippet"] = Snippet.parse(row.pop("marked")).to_dict()
         items.append(row)
-    return SearchPage(items=items, found=len(ranked), capped=len(ranked) >= CANDIDATES)
+    return SearchPage(items=items, found=found, capped=found >= CANDIDATES)
 
 
-def _ranked(store: Store, what: Kind, words: list[str], *, donor: str | None) -> list[tuple[Any, float]]:
-    """(row key, score) of the best CANDIDATES matches, best first."""
+def _ranked(
+    store: Store, what: Kind, words: list[str], *, donor: str | None, limit: int, offset: int
+) -> tuple[list[tuple[Any, float]], int]:
+    """(row key, score) of the best matches from `offset` on, best first, and how many
+    matches were ranked (at most CANDIDATES)."""
     table = "records r" if what == "records" else "documents r"
     filters = "" if what == "documents" else " AND (r.review_status IS NULL OR r.review_status <> 'rejected')"
     params: list[Any] = []
@@ -152,22 +154,24 @@ def _ranked(store: Store, what: Kind, words: list[str], *, donor: str | None) ->
     if store.dialect == "postgresql":
         column = "evidence_search" if what == "records" else "title_search"
         key = "record_id" if what == "records" else "doc_id"
-        rows = store.query(
-            f"""SELECT {key} AS key, ts_rank({column}, plainto_tsquery('english', ?)) AS score FROM (
-                    SELECT r.{key}, r.{column} FROM {table}
-                    WHERE r.{column} @@ plainto_tsquery('english', ?){filters} LIMIT ?) hit
-                ORDER BY score DESC, key""",
-            [_plain(words), _plain(words), *params, CANDIDATES],
-        )
-        return [(row["key"], float(row["score"])) for row in rows]
-    fts = "records_fts" if what == "records" else "documents_fts"
+        candidates = f"""SELECT r.{key} AS key, ts_rank(r.{column}, plainto_tsquery('english', ?)) AS score
+                         FROM {table} WHERE r.{column} @@ plainto_tsquery('english', ?){filters} LIMIT ?"""
+        params = [_plain(words), _plain(words), *params, CANDIDATES]
+    else:
+        fts = "records_fts" if what == "records" else "documents_fts"
+        candidates = f"""SELECT f.rowid AS key, -bm25({fts}) AS score FROM {fts} f JOIN {table} ON r.rowid = f.rowid
+                         WHERE {fts} MATCH ?{filters} ORDER BY f.rowid DESC LIMIT ?"""
+        params = [_fts_query(words), *params, CANDIDATES]
     rows = store.query(
-        f"""SELECT f.rowid AS key, -bm25({fts}) AS score FROM {fts} f JOIN {table} ON r.rowid = f.rowid
-            WHERE {fts} MATCH ?{filters} ORDER BY f.rowid DESC LIMIT ?""",
-        [_fts_query(words), *params, CANDIDATES],
+        f"""SELECT key, score, COUNT(*) OVER () AS found FROM ({candidates}) hit
+            ORDER BY score DESC, key DESC LIMIT ? OFFSET ?""",
+        [*params, limit, offset],
     )
-    rows.sort(key=lambda row: (-row["score"], -row["key"]))
-    return [(row["key"], float(row["score"])) for row in rows]
+    if rows:
+        found = int(rows[0]["found"])
+    else:  # a page past the last: no row carries the count
+        found = int(store.scalar(f"SELECT COUNT(*) FROM ({candidates}) hit", params) or 0) if offset else 0
+    return [(row["key"], float(row["score"])) for row in rows], found
 
 
 def _details(store: Store, what: Kind, words: list[str], keys: list[Any]) -> dict[Any, Row]:
