@@ -7,6 +7,7 @@ vanish from the rows still to come.
     order = Order.of(("COALESCE(sort_date, '')", DESC), ("measure_id", DESC))
     order.sql()                       -> "COALESCE(sort_date, '') DESC, measure_id DESC"
     order.after(values)               -> ("(COALESCE(sort_date, ''), measure_id) < (?, ?)", values)
+    order.after(values, row_values=False) -> "k0 <= ? AND (k0 < ? OR (k0 = ? AND k1 < ?))" (SQLite)
     encode("measures:-date", values)  -> an opaque string (the API's next_cursor)
     decode(cursor, "measures:-date", 2) -> values, or InvalidCursor (HTTP 400, names the parameter)
 
@@ -62,13 +63,14 @@ class Order:
         """The sort key a row read with keys() carries; the k columns are removed from it."""
         return [row.pop(f"k{n}") for n in range(len(self.terms))]
 
-    def after(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    def after(self, values: Sequence[Any], *, row_values: bool = True) -> tuple[str, list[Any]]:
         """A condition true for the rows that follow `values` in this order. One direction
-        throughout: a row-value comparison, which both databases answer with an index seek.
-        Mixed directions: the first term bounds the range, then the usual OR chain."""
+        throughout and `row_values`: a row-value comparison (PostgreSQL seeks with it in an
+        index). Otherwise the first term bounds the range (SQLite seeks with that in an
+        index over expressions, where it would scan for a row value), then the OR chain."""
         exprs = [expr for expr, _desc in self.terms]
         directions = {desc for _expr, desc in self.terms}
-        if len(directions) == 1:
+        if row_values and len(directions) == 1:
             op = "<" if DESC in directions else ">"
             marks = ", ".join("?" * len(exprs))
             return f"({', '.join(exprs)}) {op} ({marks})", list(values)
@@ -141,7 +143,8 @@ def read_page(
     after `cursor` (a cursor this function gave for `scope`), or after `offset` rows."""
     params = list(params)
     if cursor is not None:
-        condition, extra = order.after(decode(cursor, scope, len(order.terms)))
+        values = decode(cursor, scope, len(order.terms))
+        condition, extra = order.after(values, row_values=store.dialect == "postgresql")
         where = f"{where} AND {condition}" if where else f" WHERE {condition}"
         params += extra
     sql = f"SELECT {columns}, {order.keys()} FROM {source}{where} ORDER BY {order.sql()}"
