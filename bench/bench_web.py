@@ -124,11 +124,19 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
 
 
 async def _request(host: str, port: int, idle: list[Any], path: str) -> bool:
-    """One GET on an idle keep-alive connection (or a new one); True for a 200 JSON answer."""
+    """One GET on an idle keep-alive connection (or a new one); True for a 200 JSON answer.
+    A kept connection the server closed while idle (its keep-alive timeout) is replaced and
+    the request sent again: that is the client's bookkeeping, not a failed request."""
+    reused = bool(idle)
     reader, writer = idle.pop() if idle else await asyncio.open_connection(host, port)
     try:
         ok = await _exchange(reader, writer, host, path)
-    except (OSError, asyncio.IncompleteReadError, ValueError):
+    except asyncio.IncompleteReadError as err:
+        writer.close()
+        if reused and not err.partial:
+            return await _request(host, port, [], path)
+        return False
+    except (OSError, ValueError):
         writer.close()
         return False
     idle.append((reader, writer))
