@@ -17,11 +17,13 @@ InvalidParameter naming `q`. Both databases stem English words ("tranches" finds
 
 Snippets come back with private-use characters around the matched words (START, STOP),
 which `Snippet.parse` turns into offsets; `Snippet.html` escapes the text before adding
-<mark>, so a document's own markup is only ever shown as text.
+<mark>, so a document's own markup is only ever shown as text (PostgreSQL's headline
+leaves tag-like text out altogether).
 
-A query that matches more than CANDIDATES rows ranks CANDIDATES of them (SQLite: the newest)
-(`capped` says so): ranking all of a word found in a million sentences would cost a
-second, and such a query asks for a narrower one.
+A query that matches more than CANDIDATES rows ranks CANDIDATES of them (SQLite: the
+newest; PostgreSQL: the first its scan finds), and `capped` says so: ranking every
+sentence that holds a common word would cost seconds at a million, and such a query asks
+for a narrower one.
 """
 
 from __future__ import annotations
