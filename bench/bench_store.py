@@ -6,10 +6,12 @@
    the same store functions as ingest (save_document, replace_records: 100 records per
    synthetic document, FX conversion included), then reconciled.
 3. Latency: p50 and p95 over --repeat runs of a filtered page of measures (one donor, aid,
-   50 rows, newest first) and of grouped totals (by donor and year; by donor and type).
+   50 rows, newest first), of grouped totals (by donor and year; by donor and type), of
+   page 1 and page 400 by cursor and by offset, and of full-text searches (SEARCHES).
 
     python bench/bench_store.py                                    # SQLite in a temp dir
     python bench/bench_store.py --db postgresql://user:pw@localhost/db
+    python bench/bench_store.py --keep sqlite:////tmp/scale-1m.db       # build once, then reuse
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 from aidtrace import pipeline, queries
 from aidtrace.model import Amount, Document, Record, Span
 from aidtrace.reconcile import reconcile
-from aidtrace.store import open_store, writes
+from aidtrace.store import Store, open_store, search, writes
 
 ROOT = Path(__file__).resolve().parents[1]
 DONORS = [
@@ -155,7 +157,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--documents", type=int, default=2000, help="documents for the ingest throughput run")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--keep",
+        metavar="URL",
+        help="the million-record database: built there once and kept, reused (migrated) when it exists; "
+        "the ingest part is skipped",
+    )
     args = parser.parse_args()
+    if args.keep:
+        kept(args.keep, args.records)
+        report_latency(args.keep, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         url = args.db or f"sqlite:///{tmp / 'bench.db'}"
@@ -174,27 +186,75 @@ def main() -> None:
             f"scale: {args.records:,} records stored in {loaded:,.1f} s ({args.records / loaded:,.0f} records/s), "
             f"reconciled in {reconciled:,.1f} s"
         )
-        with open_store(url) as store:
-            measures = store.scalar("SELECT COUNT(*) FROM measures")
-            print(f"measures: {measures:,}")
-            checks = {
-                "measures page (JPN, aid, 50 rows)": lambda: queries.measures(
-                    store, donor="JPN", type="aid", limit=50
-                ),
-                "measures page (all, 50 rows, offset 5000)": lambda: queries.measures(
-                    store, limit=50, offset=5000
-                ),
-                "totals by donor, year": lambda: queries.totals(store, by=("donor", "year")),
-                "totals by donor, type (EUR)": lambda: queries.totals(
-                    store, by=("donor", "type"), currency="EUR"
-                ),
-                "totals by donor, constant 2024 prices": lambda: queries.totals(
-                    store, by=("donor",), constant=2024
-                ),
-            }
-            for name, query in checks.items():
-                p50, p95 = latency(query, args.repeat)
-                print(f"latency {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        report_latency(url, args.repeat)
+
+
+def kept(url: str, records: int) -> None:
+    """Build the scale database at `url` unless it already holds measures."""
+    with open_store(url) as store:  # migrates an older one (schema 7 indexes a million sentences)
+        if store.scalar("SELECT COUNT(*) FROM measures"):
+            print(f"reusing {url.split('@')[-1]}")
+            return
+    loaded, reconciled = build_scale(url, records)
+    print(f"scale: {records:,} records stored in {loaded:,.1f} s, reconciled in {reconciled:,.1f} s")
+
+
+SEARCHES = [  # words of the synthetic sentences: rare (a number), a donor, common (most sentences)
+    "support number 7 JPN",
+    "JPN EUR",
+    "announced NOK",
+    "support 42",
+    "USA",
+    "Ukraine",
+]
+
+
+def report_latency(url: str, repeat: int) -> None:
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with open_store(url) as store:
+        measures = store.scalar("SELECT COUNT(*) FROM measures")
+        print(f"database: {url.split('://')[0]}, measures: {measures:,}")
+        deep = _cursor_at(store, {"sort": "-date", "aggregate": False, "status": None}, 400)
+        checks = {
+            "measures page (JPN, aid, 50 rows)": lambda: queries.measures(
+                store, donor="JPN", type="aid", limit=50
+            ),
+            "measures page (all, 50 rows, offset 5000)": lambda: queries.measures(
+                store, limit=50, offset=5000
+            ),
+            "totals by donor, year": lambda: queries.totals(store, by=("donor", "year")),
+            "totals by donor, type (EUR)": lambda: queries.totals(
+                store, by=("donor", "type"), currency="EUR"
+            ),
+            "totals by donor, constant 2024 prices": lambda: queries.totals(
+                store, by=("donor",), constant=2024
+            ),
+            "measures page 1 by cursor (all, newest first)": lambda: queries.measures_page(
+                store, {"sort": "-date", "aggregate": False, "status": None}, limit=50
+            ),
+            "measures page 400 by cursor (all, newest first)": lambda: queries.measures_page(
+                store, {"sort": "-date", "aggregate": False, "status": None}, limit=50, cursor=deep
+            ),
+            "measures page 400 by offset 19,950 (all, newest first)": lambda: queries.measures_page(
+                store, {"sort": "-date", "aggregate": False, "status": None}, limit=50, offset=19_950
+            ),
+        }
+        for words in SEARCHES:
+            checks[f"search {words!r} (20 best, snippets)"] = lambda words=words: search.search(store, words)
+        for name, query in checks.items():
+            p50, p95 = latency(query, repeat)
+            print(f"latency {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+        for words in SEARCHES:
+            found = search.search(store, words)
+            print(f"search {words!r}: {found.found:,} ranked{' (capped)' if found.capped else ''}")
+
+
+def _cursor_at(store: Store, filters: dict[str, object], pages: int) -> str | None:
+    """The cursor that reads page `pages` + 1 (found by paging, once)."""
+    cursor = None
+    for _ in range(pages - 1):
+        cursor = queries.measures_page(store, filters, limit=50, cursor=cursor).next_cursor
+    return cursor
 
 
 def _reset_postgres(url: str) -> None:

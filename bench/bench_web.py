@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,21 +89,10 @@ async def _client(
             group, path = mix[index % len(mix)]
             index += 1
             sent = time.perf_counter()
-            ok = False
             try:
-                writer.write(
-                    f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode()
-                )
-                await writer.drain()
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                body = await reader.readexactly(length)
-                ok = status == 200 and body[:1] == b"{"
+                ok = await _exchange(reader, writer, host, path)
             except (OSError, asyncio.IncompleteReadError, ValueError):
+                ok = False
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
             out.append((group, (time.perf_counter() - sent) * 1000, ok))
@@ -117,6 +107,91 @@ async def drive(
     deadline = time.perf_counter() + seconds
     await asyncio.gather(*(_client(host, port, mix, 7 * n, deadline, out) for n in range(clients)))
     return out
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, path: str) -> bool:
+    """Send one GET and read its answer; True for a 200 with a JSON object."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    body = await reader.readexactly(length)
+    return status == 200 and body[:1] == b"{"
+
+
+async def _request(host: str, port: int, idle: list[Any], path: str) -> bool:
+    """One GET on an idle keep-alive connection (or a new one); True for a 200 JSON answer.
+    A kept connection the server closed while idle (its keep-alive timeout) is replaced and
+    the request sent again: that is the client's bookkeeping, not a failed request."""
+    reused = bool(idle)
+    reader, writer = idle.pop() if idle else await asyncio.open_connection(host, port)
+    try:
+        ok = await _exchange(reader, writer, host, path)
+    except asyncio.IncompleteReadError as err:
+        writer.close()
+        if reused and not err.partial:
+            return await _request(host, port, [], path)
+        return False
+    except (OSError, ValueError):
+        writer.close()
+        return False
+    idle.append((reader, writer))
+    return ok
+
+
+async def drive_open(
+    host: str, port: int, rate: float, seconds: float, mix: list[tuple[str, str]]
+) -> list[tuple[str, float, bool]]:
+    """Open loop: a request every 1/rate s on schedule, whether or not earlier ones were
+    answered (as independent users arrive); latency counts from the scheduled time, so a
+    server that falls behind shows it (no coordinated omission)."""
+    out: list[tuple[str, float, bool]] = []
+    idle: list[Any] = []
+    tasks = []
+    start = time.perf_counter()
+
+    async def one(group: str, path: str, due: float) -> None:
+        ok = await _request(host, port, idle, path)
+        out.append((group, (time.perf_counter() - due) * 1000, ok))
+
+    for n in range(int(rate * seconds)):
+        due = start + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        group, path = mix[n % len(mix)]
+        tasks.append(asyncio.create_task(one(group, path, due)))
+    await asyncio.gather(*tasks)
+    for _reader, writer in idle:
+        writer.close()
+    return out
+
+
+def cursor_urls(port: int, depth: int, chains: int = 8) -> list[tuple[str, str]]:
+    """Measures pages down to `depth` pages deep, by cursor: each chain (a donor's list, a
+    sort of all measures) is walked once before the run, following next_cursor, and every
+    page's address kept, so the run asks for pages 1 to depth with their cursors."""
+    import urllib.request
+
+    starts = [{"donor": donor, "limit": 50} for donor in DONORS[: chains // 2]]
+    starts += [{"limit": 50, "sort": sort} for sort in ("-date", "amount", "-mentions", "date")][
+        : chains - len(starts)
+    ]
+    urls: list[tuple[str, str]] = []
+    for params in starts:
+        cursor = None
+        for _ in range(depth):
+            path = "/api/measures?" + urlencode({**params, **({"cursor": cursor} if cursor else {})})
+            urls.append(("measures", path))
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as answer:
+                cursor = json.loads(answer.read())["next_cursor"]
+            if cursor is None:
+                break
+    return urls
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -198,6 +273,12 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="serve without the response cache")
     parser.add_argument("--urls", type=int, default=400, help="distinct requests in the mix (at most)")
     parser.add_argument("--depth", type=int, default=10, help="pages deep that paging goes")
+    parser.add_argument(
+        "--paging", choices=("offset", "cursor"), default="offset", help="how measures pages page deep"
+    )
+    parser.add_argument(
+        "--rate", type=float, help="open loop: this many requests/s on schedule (else closed loop, --clients)"
+    )
     args = parser.parse_args()
 
     url = ensure_database(args.db, args.records)
@@ -208,16 +289,26 @@ def main() -> None:
     try:
         wait_until_up(args.port, server)
         mix = request_mix(size=args.urls, depth=args.depth)
+        if args.paging == "cursor":  # deep pages by cursor, mixed with the totals and filters
+            deep = cursor_urls(args.port, args.depth)
+            mix = [entry for entry in mix if "offset=" not in entry[1]]
+            mix = [
+                entry for pair in zip(mix, deep * (len(mix) // len(deep) + 1), strict=False) for entry in pair
+            ]
         asyncio.run(drive("127.0.0.1", args.port, min(args.clients, 10), 5, request_mix(seed=1)))  # warm up
-        results = asyncio.run(drive("127.0.0.1", args.port, args.clients, args.seconds, mix))
+        if args.rate:
+            results = asyncio.run(drive_open("127.0.0.1", args.port, args.rate, args.seconds, mix))
+        else:
+            results = asyncio.run(drive("127.0.0.1", args.port, args.clients, args.seconds, mix))
     finally:
         server.terminate()
         server.wait(30)
     table = summarize(results, args.seconds)
     print(
         f"\n{machine()}; database {url.split('@')[-1]}; {args.workers} server worker(s); "
-        f"{args.clients} clients for {args.seconds:.0f} s; response cache {'off' if args.no_cache else 'on'}; "
-        f"{len(set(mix))} distinct requests (paging {args.depth} pages deep)\n"
+        f"{f'open loop at {args.rate:g} requests/s' if args.rate else f'{args.clients} clients'} for "
+        f"{args.seconds:.0f} s; response cache {'off' if args.no_cache else 'on'}; "
+        f"{len(set(mix))} distinct requests (paging {args.depth} pages deep by {args.paging})\n"
     )
     print("| requests | count | errors | req/s | p50 ms | p90 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|---|---|---|")
@@ -227,7 +318,7 @@ def main() -> None:
             f"{row['p90_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} |"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = f"web-{'nocache' if args.no_cache else 'cache'}-{args.urls}.json"
+    name = f"web-{'nocache' if args.no_cache else 'cache'}-{args.urls}-{args.paging}{f'-rate{args.rate:g}' if args.rate else ''}.json"
     (RESULTS / name).write_text(
         json.dumps(
             {"machine": machine(), "db": url.split("@")[-1], "args": vars(args), "results": table}, indent=1

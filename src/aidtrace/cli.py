@@ -35,6 +35,7 @@ from aidtrace.params import InvalidParameter, check_constant_year, check_period,
 from aidtrace.pipeline import run
 from aidtrace.settings import load_settings
 from aidtrace.store import Store, open_store
+from aidtrace.store import search as store_search
 from aidtrace.store.db import default_url
 
 PROGRESS_THRESHOLD = 20  # documents; fewer finish before a bar would help
@@ -371,9 +372,75 @@ def _measure_line(row: dict[str, Any], short_id: str) -> dict[str, Any]:
 
 
 def _marked(match: dict[str, Any]) -> str:
-    """The matching sentence with the match between » and «."""
-    sentence, start, end = match["sentence"], match["start"], match["end"]
-    return " ".join(f"{sentence[:start]}»{sentence[start:end]}«{sentence[end:]}".split())
+    """The matching sentence with each matched passage between » and «."""
+    sentence, text, at = match["sentence"], [], 0
+    for start, end in match["marks"]:
+        text.append(f"{sentence[at:start]}»{sentence[start:end]}«")
+        at = end
+    return " ".join(("".join(text) + sentence[at:]).split())
+
+
+@main.command(name="search")
+@click.argument("words", nargs=-1, required=True)
+@click.option(
+    "--in",
+    "what",
+    type=click.Choice(["records", "documents"]),
+    default="records",
+    show_default=True,
+    help="Search records' source sentences or documents' titles.",
+)
+@click.option("--donor", metavar="DONOR", help="Only records of this donor (code or name).")
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+@format_option
+@db_option
+def search_command(
+    words: tuple[str, ...], what: str, donor: str | None, limit: int, fmt: str, db: str | None
+) -> None:
+    """Full-text search: the records whose source sentences (or the documents whose titles)
+    say WORDS, best first, the words marked between » and «. Words are stemmed ("tranches"
+    finds "tranche"); punctuation and operators are ignored."""
+    with reading(db) as store:
+        found = store_search.search(
+            store,
+            " ".join(words),
+            what="documents" if what == "documents" else "records",
+            donor=_donor(store, donor),
+            limit=limit,
+            name="WORDS",
+        )
+    if fmt in ("json", "csv"):
+        rows = (
+            [{**hit, "snippet": hit["snippet"]["text"]} for hit in found.items]
+            if fmt == "csv"
+            else found.items
+        )
+        click.echo(render_rows(rows, fmt=fmt), nl=fmt != "csv")
+    else:
+        table = [_hit_line(hit, what) for hit in found.items]
+        columns = (
+            ["record", "donor", "type", "date", "sentence"]
+            if what == "records"
+            else ["document", "published", "title"]
+        )
+        click.echo(
+            render_rows(table, fmt=fmt, columns=columns, width=_terminal_width(), empty="Nothing found.")
+        )
+    if found.capped:
+        click.echo(f"ranked {found.found:,} of the matches only; add words to narrow the search", err=True)
+
+
+def _hit_line(hit: dict[str, Any], what: str) -> dict[str, Any]:
+    marked = _marked({"sentence": hit["snippet"]["text"], "marks": hit["snippet"]["marks"]})
+    if what == "documents":
+        return {"document": hit["doc_id"], "published": hit["published"], "title": marked}
+    return {
+        "record": hit["record_id"],
+        "donor": donor_label(hit["donor"]),
+        "type": hit["type"],
+        "date": hit["date"],
+        "sentence": marked,
+    }
 
 
 @main.command()

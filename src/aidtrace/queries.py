@@ -6,10 +6,11 @@ every value a user gives is a bound parameter, never interpolated.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Any
+
+import orjson
 
 from aidtrace import counting
 from aidtrace.counting import STATUSES
@@ -17,7 +18,8 @@ from aidtrace.describe import describe_measure, donor_name
 from aidtrace.errors import InvalidRequest, NotFound
 from aidtrace.model import CATEGORIES, COUNT_UNITS, RECORD_TYPES, STAGES
 from aidtrace.money import share_of_gdp, to_constant
-from aidtrace.store import Store
+from aidtrace.store import Store, search
+from aidtrace.store.keyset import ASC, DESC, Order, Page, read_page
 
 Row = dict[str, Any]
 GROUPS = ("donor", "type", "category", "stage", "year")
@@ -27,7 +29,18 @@ NOT_REJECTED = "(r.review_status IS NULL OR r.review_status <> 'rejected')"
 REVIEW_FILTERS = ("unreviewed", "accepted", "corrected", "rejected")
 
 
-def record_dicts(
+def record_dicts(store: Store, **filters: Any) -> list[Row]:
+    """Records in the contract's shape, plus measure_id, converted values and review status,
+    with reviewers' corrections applied: the rows of `records_page` (same filters, limit
+    and offset) as a list. Rejected records only when asked for (`rejected`, or
+    `review="rejected"`)."""
+    return records_page(store, **filters).items
+
+
+RECORD_ORDER = Order.of(("r.doc_id", ASC), ("r.position", ASC))  # index records_doc_position
+
+
+def records_page(
     store: Store,
     *,
     doc_id: str | None = None,
@@ -37,10 +50,10 @@ def record_dicts(
     rejected: bool = False,
     limit: int | None = None,
     offset: int = 0,
-) -> list[Row]:
-    """Records in the contract's shape, plus measure_id, converted values and review status,
-    with reviewers' corrections applied. Rejected records only when asked for (`rejected`,
-    or `review="rejected"`)."""
+    cursor: str | None = None,
+) -> Page:
+    """A page of record_dicts in document order, after `cursor` (next_cursor of the page
+    before) or `offset` rows."""
     clauses: list[str] = []
     params: list[Any] = []
     if doc_id is not None:
@@ -59,15 +72,19 @@ def record_dicts(
         params += [] if review == "unreviewed" else [review]
     elif not rejected:
         clauses.append(NOT_REJECTED)
-    sql = """SELECT r.*, mr.measure_id FROM records r
-             LEFT JOIN measure_records mr ON mr.record_id = r.record_id"""
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
-    sql += " ORDER BY r.doc_id, r.position"
-    if limit is not None:
-        sql += " LIMIT ? OFFSET ?"
-        params += [limit, offset]
-    return [contract_record(row) for row in store.query(sql, params)]
+    page = read_page(
+        store,
+        columns="r.*, mr.measure_id",
+        source="records r LEFT JOIN measure_records mr ON mr.record_id = r.record_id",
+        where=" WHERE " + " AND ".join(clauses) if clauses else "",
+        params=params,
+        order=RECORD_ORDER,
+        scope="records",
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+    )
+    return Page([contract_record(row) for row in page.items], page.next_cursor, page.more)
 
 
 def record(store: Store, record_id: str) -> Row:
@@ -82,7 +99,7 @@ def record(store: Store, record_id: str) -> Row:
         raise NotFound(f"no record {record_id!r}; list records with GET /api/records")
     row = rows[0]
     found = contract_record(row)
-    found["extracted"] = json.loads(row["extracted"]) if row["extracted"] else None
+    found["extracted"] = orjson.loads(row["extracted"]) if row["extracted"] else None
     found["document"] = {k: row[k] for k in ("title", "publisher", "url", "published")}
     return found
 
@@ -107,7 +124,7 @@ def contract_record(row: Row) -> Row:
         if row.get("part_of_value") is None
         else {"value": row["part_of_value"], "unit": row["part_of_unit"]},
         "channel": row["channel"],
-        "items": json.loads(row["items"]),
+        "items": orjson.loads(row["items"]),
         "evidence": {
             "start": row["evidence_start"],
             "end": row["evidence_end"],
@@ -147,9 +164,10 @@ def measures(
 ) -> list[Row]:
     """Measures matching the filters, newest first unless `sort` says otherwise (one of
     SORTS); `aggregate=None` includes running totals; `status` one of counting.STATUSES
-    (default: any but rejected); `q` finds words in any mention's sentence
-    (case-insensitive substring, % and _ taken literally)."""
+    (default: any but rejected); `q` finds words in any mention's sentence (full-text:
+    store/search.py)."""
     where, params = measure_where(
+        store,
         donor=donor,
         type=type,
         category=category,
@@ -169,6 +187,30 @@ def measures(
     return [typed(row) for row in store.query(sql, params)]
 
 
+def measures_page(
+    store: Store, filters: Row, *, limit: int, offset: int = 0, cursor: str | None = None
+) -> Page:
+    """A page of `measures` for filters as the web checks them (web/api.measure_filters:
+    `sort` among them), after `cursor` or `offset` rows; next_cursor reads on."""
+    sort = filters.get("sort") or "-date"
+    if sort not in SORT_KEYS:
+        raise InvalidRequest(f"sort {sort!r} is not one of: {', '.join(SORTS)}")
+    where, params = measure_where(store, **{k: v for k, v in filters.items() if k != "sort"})
+    page = read_page(
+        store,
+        columns="*",
+        source="measures",
+        where=where,
+        params=params,
+        order=SORT_KEYS[sort],
+        scope=f"measures:{sort}",
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+    )
+    return Page([typed(row) for row in page.items], page.next_cursor, page.more)
+
+
 def measure_count(store: Store, **filters: Any) -> int:
     """How many measures `measures(store, **filters)` finds without a limit ("showing 50 of
     1,234"); the filters are those of `measures` (sort, limit and offset aside)."""
@@ -176,18 +218,19 @@ def measure_count(store: Store, **filters: Any) -> int:
         filters.pop(unused, None)
     filters.setdefault("aggregate", False)
     filters.setdefault("status", None)
-    where, params = measure_where(**filters)
+    where, params = measure_where(store, **filters)
     return int(store.scalar(f"SELECT COUNT(*) FROM measures{where}", params) or 0)
 
 
-def measure_where(*, q: str | None = None, **given: Any) -> tuple[str, list[Any]]:
+def measure_where(store: Store, *, q: str | None = None, **given: Any) -> tuple[str, list[Any]]:
     """The WHERE clause (with its parameters) of `measures` for these filters, search included."""
     where, params = _filters(**given)
     if q:
-        where += f""" {"AND" if where else "WHERE"} EXISTS (
-            SELECT 1 FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
-            WHERE mr.measure_id = measures.measure_id AND LOWER(r.evidence_text) LIKE ? ESCAPE '!')"""
-        params.append("%" + like(q.lower()) + "%")
+        found, words = search.matching(store, "records", q)
+        where += f""" {"AND" if where else "WHERE"} measure_id IN (
+            SELECT mr.measure_id FROM measure_records mr JOIN records r ON r.record_id = mr.record_id
+            WHERE {found})"""
+        params += words
     return where, params
 
 
@@ -198,41 +241,37 @@ def typed(row: Row) -> Row:
             row[flag] = bool(row[flag])
     for column in ("provenance", "agreement"):
         if isinstance(row.get(column), str):
-            row[column] = json.loads(row[column])
+            row[column] = orjson.loads(row[column])
     return row
 
 
-SORTS = {  # the only ORDER BY clauses a request can choose; the key is what users send
-    "-date": "sort_date DESC, measure_id DESC",
-    "date": "sort_date, measure_id",
-    "-amount": "COALESCE(value_usd, -1) DESC, measure_id",
-    "amount": "COALESCE(value_usd, -1), measure_id",
-    "donor": "donor, sort_date DESC, measure_id",
-    "-mentions": "mentions DESC, sort_date DESC, measure_id",
+DATE, AMOUNT = "COALESCE(sort_date, '')", "COALESCE(value_usd, -1)"  # never NULL: see keyset.py
+_ID = ("measure_id", DESC)
+SORT_KEYS: dict[str, Order] = {  # the only orders a request can choose; the key is what users send
+    "-date": Order.of((DATE, DESC), _ID),
+    "date": Order.of((DATE, ASC), ("measure_id", ASC)),
+    "-amount": Order.of((AMOUNT, DESC), _ID),
+    "amount": Order.of((AMOUNT, ASC), ("measure_id", ASC)),
+    "donor": Order.of(("donor", ASC), (DATE, DESC), _ID),  # each donor's newest first
+    "-mentions": Order.of(("mentions", DESC), (DATE, DESC), _ID),
 }
 # and every column of the dashboard's table, both ways ("-x" is descending); empty values
 # sort as "" (first rising) on SQLite and PostgreSQL alike, which order NULLs differently
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    "date": ("sort_date",),
+    "date": (DATE,),
     "donor": ("donor",),
     "type": ("type", "COALESCE(subtype, '')"),
     "status": ("status",),
     "category": ("COALESCE(category, '')",),
     "stage": ("COALESCE(stage, '')",),
-    "amount": ("COALESCE(value_usd, -1)",),
+    "amount": (AMOUNT,),
     "mentions": ("mentions",),
 }
-SORTS |= {
-    key: order
-    for key, order in {
-        **{name: ", ".join((*parts, "sort_date", "measure_id")) for name, parts in _COLUMNS.items()},
-        **{
-            f"-{name}": ", ".join(f"{part} DESC" for part in (*parts, "sort_date", "measure_id"))
-            for name, parts in _COLUMNS.items()
-        },
-    }.items()
-    if key not in SORTS  # the keys above keep their order
-}
+for _name, _parts in _COLUMNS.items():
+    for _desc, _key in ((ASC, _name), (DESC, f"-{_name}")):
+        if _key not in SORT_KEYS:  # the keys above keep their order
+            SORT_KEYS[_key] = Order(tuple((part, _desc) for part in (*_parts, DATE, "measure_id")))
+SORTS = {key: order.sql() for key, order in SORT_KEYS.items()}  # ORDER BY clauses, by key
 
 
 def like(text: str) -> str:
@@ -364,7 +403,7 @@ def short_ids(store: Store, ids: list[str]) -> dict[str, str]:
 def _conflict_details(field: str, details: str) -> Row:
     """A conflict as {"field", "values"} (figures that disagree: [{value, unit, record_id,
     doc_id}]) or, for field "coverage", {"field", "coverage"} (see docs/totals.md)."""
-    parsed = json.loads(details)
+    parsed = orjson.loads(details)
     if field == "coverage":
         return {"field": field, "coverage": parsed}
     return {"field": field, "values": parsed}
@@ -535,17 +574,30 @@ def count_measures(store: Store, *, donor: str) -> int:
     )
 
 
-def documents(store: Store, *, limit: int = 50, offset: int = 0, q: str | None = None) -> list[Row]:
-    """Documents (without their text), newest first, with how many records each gave."""
-    where, params = "", []
+DOCUMENT_ORDER = Order.of(("COALESCE(d.published, '')", DESC), ("d.doc_id", DESC))
+
+
+def documents(
+    store: Store, *, limit: int = 50, offset: int = 0, q: str | None = None, cursor: str | None = None
+) -> Page:
+    """Documents (without their text), newest first, with how many records each gave;
+    `q`: words in the title (full-text, store/search.py)."""
+    where, params = "", list[Any]()
     if q:
-        where = " WHERE LOWER(COALESCE(d.title, d.doc_id)) LIKE ? ESCAPE '!'"
-        params.append("%" + like(q.lower()) + "%")
-    return store.query(
-        f"""SELECT d.doc_id, d.title, d.publisher, d.url, d.published, d.format, d.status, d.updated_at,
-                   (SELECT COUNT(*) FROM records r WHERE r.doc_id = d.doc_id) AS records
-            FROM documents d{where} ORDER BY d.published DESC, d.doc_id LIMIT ? OFFSET ?""",
-        [*params, limit, offset],
+        found, params = search.matching(store, "documents", q, alias="d")
+        where = " WHERE " + found
+    return read_page(
+        store,
+        columns="""d.doc_id, d.title, d.publisher, d.url, d.published, d.format, d.status, d.updated_at,
+                   (SELECT COUNT(*) FROM records r WHERE r.doc_id = d.doc_id) AS records""",
+        source="documents d",
+        where=where,
+        params=params,
+        order=DOCUMENT_ORDER,
+        scope="documents",
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
     )
 
 
@@ -743,7 +795,7 @@ def describe(store: Store, rows: list[Row]) -> list[Row]:
     first: dict[str, Row] = {}
     for link in _mention_links(store, [row["measure_id"] for row in rows]):
         found = items.setdefault(link["measure_id"], [])
-        found += [item for item in json.loads(link["items"] or "[]") if item not in found]
+        found += [item for item in orjson.loads(link["items"] or "[]") if item not in found]
         first.setdefault(
             link["measure_id"],
             {key: link[key] for key in ("doc_id", "title", "url", "published")}
@@ -761,23 +813,26 @@ def describe(store: Store, rows: list[Row]) -> list[Row]:
 
 
 def matches(store: Store, rows: list[Row], q: str) -> list[Row]:
-    """Give each measure row the first of its mentions' sentences that contains `q`
-    (case-insensitive, as `measures(q=...)` finds them), as `match`: {doc_id, title,
-    sentence, start, end}, where sentence[start:end] is the matched text; None if none."""
-    pattern = re.compile(re.escape(q.strip()), re.IGNORECASE)  # offsets into the sentence as stored
-    found: dict[str, Row] = {}
-    for link in _mention_links(store, [row["measure_id"] for row in rows]) if q.strip() else []:
-        hit = pattern.search(link["evidence_text"])
-        if hit and link["measure_id"] not in found:
-            found[link["measure_id"]] = {
-                "doc_id": link["doc_id"],
-                "title": link["title"],
-                "sentence": link["evidence_text"],
-                "start": hit.start(),
-                "end": hit.end(),
-            }
+    """Give each measure row the first of its mentions' sentences that says the words of
+    `q` (as `measures(q=...)` finds them), as `match`: {doc_id, title, sentence, start, end,
+    marks, html}, where sentence[start:end] is the first matched passage and `marks` all of
+    them (search.Snippet); None if none."""
+    found = search.measure_snippets(store, [row["measure_id"] for row in rows], q)
     for row in rows:
-        row["match"] = found.get(row["measure_id"])
+        hit = found.get(row["measure_id"])
+        if hit is None:
+            row["match"] = None
+            continue
+        snippet: search.Snippet = hit["snippet"]
+        row["match"] = {
+            "doc_id": hit["doc_id"],
+            "title": hit["title"],
+            "sentence": snippet.text,
+            "start": snippet.marks[0][0] if snippet.marks else 0,
+            "end": snippet.marks[0][1] if snippet.marks else 0,
+            "marks": [list(mark) for mark in snippet.marks],
+            "html": snippet.html(),
+        }
     return rows
 
 

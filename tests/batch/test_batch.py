@@ -206,7 +206,7 @@ def _contents(store: Store) -> dict[str, list[tuple[object, ...]]]:
         "measures": "SELECT * FROM measures ORDER BY measure_id",
         "failures": "SELECT DISTINCT source, doc_id, error, message FROM failures ORDER BY source",
     }
-    pipeline_free = {"run_id"}
+    pipeline_free = {"run_id", "evidence_search", "title_search"}  # PostgreSQL's search columns (schema 7)
     return {
         name: [tuple(v for k, v in row.items() if k not in pipeline_free) for row in store.query(sql)]
         for name, sql in tables.items()

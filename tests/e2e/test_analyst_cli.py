@@ -275,3 +275,20 @@ def test_ingest_reads_other_encodings_and_warns_about_undated_documents(tmp_path
 def test_a_manifest_silences_the_undated_warning(db: str, examples: Path, tmp_path: Path):
     result = run("ingest", str(examples), "--db", f"sqlite:///{tmp_path / 'y.db'}")
     assert "no publication date" not in result.stderr
+
+
+def test_search_command_ranks_sentences_and_marks_the_words(db: str):
+    result = run("search", "tranche", "--db", db)
+    assert result.exit_code == 0
+    assert "»tranche«" in result.stdout
+    hits = json.loads(run("search", "tranche", "--format", "json", "--db", db).stdout)
+    assert hits
+    assert [hit["score"] for hit in hits] == sorted((hit["score"] for hit in hits), reverse=True)
+    for hit in hits:
+        text, marks = hit["snippet"]["text"], hit["snippet"]["marks"]
+        assert [text[a:b].lower() for a, b in marks] == ["tranche"] * len(marks)
+    titles = run("search", "kiel", "--in", "documents", "--db", db)
+    assert "»Kiel«" in titles.stdout
+    nothing = run("search", "*", "--db", db)
+    assert nothing.exit_code == 1
+    assert "WORDS: give at least one word" in nothing.output

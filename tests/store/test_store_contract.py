@@ -144,6 +144,8 @@ def test_a_version_1_database_migrates_forward_keeping_its_data(store: Store):
 
     with store.transaction():  # rebuild the database as version 1 held it
         for table in (
+            "records_fts",
+            "documents_fts",
             "data_version",
             "review_log",
             "reviews",

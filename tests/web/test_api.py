@@ -64,10 +64,10 @@ def test_search_finds_words_in_evidence_and_nowhere_else(client: TestClient):
         detail = client.get(f"/api/measures/{row['measure_id']}").json()
         assert any("helmets" in m["evidence_text"].lower() for m in detail["mentions"])
     assert all_pages(client, "/api/measures", q="zzzz-no-such-words", kind="all") == []
-    # LIKE wildcards are taken literally: "%" matches only sentences with a percent sign
-    percent = all_pages(client, "/api/measures", q="%", kind="all")
-    everything = all_pages(client, "/api/measures", kind="all")
-    assert len(percent) < len(everything)
+    # search text is words, never syntax: "%" has none, and says so naming the parameter
+    percent = client.get("/api/measures", params={"q": "%", "kind": "all"})
+    assert percent.status_code == 422
+    assert percent.json()["error"]["details"][0]["where"] == "query.q"
 
 
 def test_measure_detail_quotes_its_documents(client: TestClient):
@@ -494,3 +494,63 @@ def test_a_database_with_documents_gives_no_hint(client: TestClient):
     assert health["last_updated"]
     assert "hint" not in health
     assert "hint" not in client.get("/api/measures", params={"q": "no-such-words"}).json()
+
+
+def _all_by_cursor(client: TestClient, path: str, **params: object) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = []
+    cursor: object = None
+    while True:
+        given = {**params, **({"cursor": cursor} if cursor else {})}
+        body = client.get(path, params=given).raise_for_status().json()
+        items += body["items"]
+        assert body["next_offset"] is None or cursor is None
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+
+
+@pytest.mark.parametrize("sort", ["-date", "amount", "donor", "-mentions", "category", "-type"])
+def test_cursor_pages_equal_offset_pages(client: TestClient, sort: str):
+    by_offset = all_pages(client, "/api/measures", kind="all", sort=sort, limit=17)
+    by_cursor = _all_by_cursor(client, "/api/measures", kind="all", sort=sort, limit=17)
+    assert [row["measure_id"] for row in by_cursor] == [row["measure_id"] for row in by_offset]
+    assert len({row["measure_id"] for row in by_cursor}) == len(by_cursor) > 17
+    records = _all_by_cursor(client, "/api/records", limit=40)
+    assert [r["record_id"] for r in records] == [r["record_id"] for r in all_pages(client, "/api/records")]
+    documents = _all_by_cursor(client, "/api/documents", limit=7)
+    assert [d["doc_id"] for d in documents] == [d["doc_id"] for d in all_pages(client, "/api/documents")]
+
+
+def test_a_bad_cursor_is_a_400_naming_it(client: TestClient):
+    good = client.get("/api/measures", params={"limit": 5}).json()["next_cursor"]
+    for path, cursor in [
+        ("/api/measures", "garbage"),
+        ("/api/measures", good[:-2]),
+        ("/api/records", good),  # a cursor of another list
+        ("/api/documents", good),
+    ]:
+        error = assert_error(client.get(path, params={"cursor": cursor}), 400, "invalid_cursor")
+        assert error["details"] == [{"where": "query.cursor", "problem": error["message"]}]
+    assert_error(
+        client.get("/api/measures", params={"cursor": good, "sort": "amount"}), 400, "invalid_cursor"
+    )
+    assert_error(client.get("/api/measures", params={"cursor": good, "offset": 5}), 422, "invalid_request")
+
+
+def test_search_endpoint_ranks_and_marks(client: TestClient):
+    body = client.get("/api/search", params={"q": "helmets"}).raise_for_status().json()
+    assert body["items"]
+    assert body["found"] == len(body["items"])
+    assert not body["capped"]
+    scores = [hit["score"] for hit in body["items"]]
+    assert scores == sorted(scores, reverse=True)
+    for hit in body["items"]:
+        snippet = hit["snippet"]
+        assert "<mark>helmets</mark>" in snippet["html"].lower()
+        assert all(snippet["text"][a:b].lower() == "helmets" for a, b in snippet["marks"])
+        assert hit["record_id"]
+        assert hit["doc_id"]
+    titles = client.get("/api/search", params={"q": "kiel", "in": "documents"}).json()["items"]
+    assert titles
+    assert all("<mark>kiel</mark>" in t["snippet"]["html"].lower() for t in titles)
+    assert_error(client.get("/api/search", params={"q": "**"}), 422, "invalid_request")

@@ -90,11 +90,17 @@ def test_pages_send_a_strict_content_security_policy(client: TestClient):
 
 def test_hostile_queries_are_parameters_not_sql(client: TestClient):
     before = len(all_pages(client, "/api/measures", kind="all"))
-    for q in ["'; DROP TABLE measures; --", '" OR 1=1 --', "%' OR '1'='1", "\\", "!%_"]:
-        response = client.get("/api/measures", params={"q": q})
-        assert response.status_code == 200
+    for q in ["'; DROP TABLE measures; --", "%' OR '1'='1", "NEAR(x", "x*", "-x", "x AND NOT y"]:
+        response = client.get("/api/measures", params={"q": q, "kind": "all"})
+        assert response.status_code == 200  # words, never SQL or full-text syntax
         assert response.json()["items"] == []
         assert client.get("/measures", params={"q": q}).status_code == 200
+        assert client.get("/api/search", params={"q": q}).json()["items"] == []
+    for q in ["\\", "!%_", '"', "*", "-", "--", "( )"]:  # nothing to search for: a clear 422
+        for path in ("/api/measures", "/api/search", "/api/documents"):
+            response = client.get(path, params={"q": q})
+            assert response.status_code == 422, (path, q)
+            assert response.json()["error"]["details"][0]["where"] == "query.q"
     assert client.get("/api/documents", params={"q": "' OR 1=1 --"}).json()["items"] == []
     assert len(all_pages(client, "/api/measures", kind="all")) == before
 

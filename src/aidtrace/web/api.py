@@ -10,13 +10,13 @@ dashboard's table (queries.SORTS), downloads too. Every value is a bound SQL par
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Literal
 
+import orjson
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -33,7 +33,8 @@ from aidtrace.ingest.fields import date_problem
 from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, DocumentResult, RunSummary
 from aidtrace.params import InvalidParameter, check_constant_year, check_period, parse_date, resolve_donor
 from aidtrace.queries import GROUPS, REVIEW_FILTERS
-from aidtrace.store import Store
+from aidtrace.store import Store, search
+from aidtrace.store.keyset import Page
 from aidtrace.store.reviews import review_log, review_record
 from aidtrace.web import reads
 from aidtrace.web.security import Forbidden
@@ -59,7 +60,11 @@ async def get_store(request: Request) -> AsyncIterator[Store]:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Rows per page")]
-Offset = Annotated[int, Query(ge=0, le=100_000_000, description="Rows to skip")]
+Offset = Annotated[int, Query(ge=0, le=100_000_000, description="Rows to skip (or use cursor)")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=2000, description="next_cursor of the page before: the rows after it (keyset paging)"),
+]
 
 
 async def require_token(
@@ -74,10 +79,11 @@ Writer = Depends(require_token)
 
 class Json(JSONResponse):
     """JSON straight from plain dicts: our rows are already JSON types, so the generic
-    encoder FastAPI would run on a returned dict (a third of a request's time) is skipped."""
+    encoder FastAPI would run on a returned dict (a third of a request's time) is skipped,
+    and orjson writes them (a page of 50 measures: 0.3 ms, where json.dumps took 3.5)."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
 router = APIRouter(prefix="/api", default_response_class=Json)
@@ -96,6 +102,22 @@ def page(rows: list[dict[str, Any]], limit: int, offset: int, *, store: Store) -
     if not rows and queries.document_count(store) == 0:
         body["hint"] = reads.EMPTY_HINT
     return body
+
+
+def keyset_page(found: Page, limit: int, offset: int, *, store: Store, cursor: str | None) -> dict[str, Any]:
+    """`page` for a list read by cursor: next_cursor reads on from the last row (null on
+    the last page); next_offset only when paging by offset."""
+    body = page(found.items, limit, offset, store=store)
+    body["next_offset"] = offset + limit if found.more and cursor is None else None
+    body["next_cursor"] = found.next_cursor
+    return body
+
+
+def one_way(cursor: str | None, offset: int) -> None:
+    if cursor is not None and offset:
+        raise InvalidParameter(
+            "offset", "give cursor or offset, not both: a cursor already says where to start"
+        )
 
 
 # --- measures ------------------------------------------------------------------------------
@@ -168,10 +190,17 @@ Filters = Annotated[dict[str, Any], Depends(measure_filters)]
 
 
 @router.get("/measures", tags=["measures"], summary="Measures, filtered, sorted and paged")
-def list_measures(store: StoreDep, filters: Filters, limit: Limit = 50, offset: Offset = 0) -> Json:
-    """Each measure with its `description`, `donor_name` and `first_source` (title, URL)."""
-    rows = queries.describe(store, reads.measures(store, filters, limit=limit + 1, offset=offset))
-    return Json(page(rows, limit, offset, store=store))
+def list_measures(
+    store: StoreDep, filters: Filters, limit: Limit = 50, offset: Offset = 0, cursor: Cursor = None
+) -> Json:
+    """Each measure with its `description`, `donor_name` and `first_source` (title, URL);
+    with `q`, `match`: the first of its sentences that says the words, marked."""
+    one_way(cursor, offset)
+    found = queries.measures_page(store, filters, limit=limit, offset=offset, cursor=cursor)
+    queries.describe(store, found.items)
+    if filters["q"]:
+        queries.matches(store, found.items, filters["q"])
+    return Json(keyset_page(found, limit, offset, store=store, cursor=cursor))
 
 
 @router.get("/measures/{measure_id}", tags=["measures"], summary="One measure, its mentions and conflicts")
@@ -263,10 +292,11 @@ def list_documents(
     q: Annotated[str | None, Query(max_length=200, description="Words in the title")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Json:
-    return Json(
-        page(queries.documents(store, q=q, limit=limit + 1, offset=offset), limit, offset, store=store)
-    )
+    one_way(cursor, offset)
+    found = queries.documents(store, q=q or None, limit=limit, offset=offset, cursor=cursor)
+    return Json(keyset_page(found, limit, offset, store=store, cursor=cursor))
 
 
 @router.get("/documents/{doc_id}", tags=["documents"], summary="One document: its text and records")
@@ -365,12 +395,14 @@ def list_records(
     review: Annotated[Literal[REVIEW_FILTERS] | None, Query()] = None,  # type: ignore[valid-type]
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: Cursor = None,
 ) -> Json:
+    one_way(cursor, offset)
     code = donor_param(store, donor)
-    rows = queries.record_dicts(
-        store, doc_id=doc_id, donor=code, type=type, review=review, limit=limit + 1, offset=offset
+    found = queries.records_page(
+        store, doc_id=doc_id, donor=code, type=type, review=review, limit=limit, offset=offset, cursor=cursor
     )
-    return Json(page(rows, limit, offset, store=store))
+    return Json(keyset_page(found, limit, offset, store=store, cursor=cursor))
 
 
 @router.get("/records/{record_id}", tags=["records"], summary="One record, as extracted and as reviewed")
@@ -378,6 +410,38 @@ def get_record(store: StoreDep, record_id: str) -> Json:
     found = queries.record(store, record_id)
     found["reviews"] = review_log(store, record_id=record_id)
     return Json(found)
+
+
+@router.get(
+    "/search", tags=["records"], summary="Full-text search: records' sentences or documents' titles, ranked"
+)
+def get_search(
+    store: StoreDep,
+    q: Annotated[str, Query(max_length=200, description="Words to find (any punctuation is ignored)")],
+    in_: Annotated[
+        Literal["records", "documents"], Query(alias="in", description="What to search")
+    ] = "records",
+    donor: DonorText = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Hits per page")] = 20,
+    offset: Annotated[int, Query(ge=0, le=search.CANDIDATES, description="Hits to skip")] = 0,
+) -> Json:
+    """Hits best first (`score`: higher is better), each with `snippet`: `text`, `marks`
+    ([start, end] of each matched passage in text) and `html` (text escaped, matches in
+    <mark>). `found` hits were ranked; `capped` says more matched than are ranked."""
+    found = search.search(store, q, what=in_, donor=donor_param(store, donor), limit=limit, offset=offset)
+    more = offset + limit < found.found
+    return Json(
+        {
+            "q": q,
+            "in": in_,
+            "items": found.items,
+            "found": found.found,
+            "capped": found.capped,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if more else None,
+        }
+    )
 
 
 class Review(BaseModel):

@@ -47,6 +47,7 @@ from aidtrace.params import InvalidParameter
 from aidtrace.reconcile import reconcile
 from aidtrace.settings import Settings
 from aidtrace.store import Store, default_url, open_store
+from aidtrace.store.keyset import InvalidCursor
 from aidtrace.web.cache import App, Message, Receive, ResponseCache, Scope, Send
 from aidtrace.web.security import SESSION_COOKIE, Forbidden, Guard
 
@@ -302,6 +303,8 @@ async def _aidtrace_error(request: Request, exc: Exception) -> Response:
         # whether pydantic or aidtrace (params.py, queries) found it
         if isinstance(exc, InvalidParameter):
             details = [{"where": f"query.{exc.name}", "problem": str(exc)}]
+            if isinstance(exc, InvalidCursor):  # a cursor we never gave out: the request is malformed
+                return error_response(request, 400, exc.code, str(exc), details=details)
             return error_response(request, 422, "invalid_request", str(exc), details=details)
         return error_response(request, 422, "invalid_request", str(exc))
     return error_response(request, exc.status, exc.code, str(exc))

@@ -48,14 +48,3 @@ def context_of(text: str, start: int, end: int, *, width: int = 320) -> dict[str
         "cut_before": left > 0,
         "cut_after": right < len(text),
     }
-
-
-def matched(sentence: str, q: str) -> dict[str, str] | None:
-    """A search result's sentence cut around the first case-insensitive match of `q`, for a
-    template to mark (`before`, `match`, `after`; autoescaped there, never joined into HTML
-    here); None when `q` is not in it."""
-    at = sentence.lower().find(q.lower())
-    if at < 0 or not q:
-        return None
-    end = at + len(q)
-    return {"before": sentence[:at], "match": sentence[at:end], "after": sentence[end:]}

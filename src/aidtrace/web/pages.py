@@ -30,7 +30,7 @@ from aidtrace.money import GDP_YEAR, share_of_gdp
 from aidtrace.params import InvalidParameter, resolve_donor
 from aidtrace.queries import REVIEW_FILTERS
 from aidtrace.review import FIELDS
-from aidtrace.store import Store
+from aidtrace.store import Store, search
 from aidtrace.store.reviews import review_log, review_record
 from aidtrace.web import reads
 from aidtrace.web.api import Filters, donor_param, get_store, store_upload
@@ -46,7 +46,7 @@ from aidtrace.web.charts import (
     stacked_chart,
     totals,
 )
-from aidtrace.web.highlight import context_of, matched, segments
+from aidtrace.web.highlight import context_of, segments
 from aidtrace.web.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -297,15 +297,18 @@ COLUMNS = (  # the measures table: heading, sort key (None: not sortable), numer
 
 
 @router.get("/measures", response_class=HTMLResponse)
-def measures_page(request: Request, store: StoreDep, filters: Filters, page: int = 1) -> Response:
+def measures_page(
+    request: Request, store: StoreDep, filters: Filters, page: int = 1, cursor: str | None = None
+) -> Response:
     page = max(1, min(page, 100_000))
-    rows = reads.measures(store, filters, limit=PAGE + 1, offset=(page - 1) * PAGE)
-    shown_rows = queries.describe(store, rows[:PAGE])
+    found = queries.measures_page(store, filters, **_position(page, cursor))
+    shown_rows = queries.describe(store, found.items)
     if filters["q"]:
-        sentences = reads.matching_sentences(store, [row["measure_id"] for row in shown_rows], filters["q"])
+        snippets = search.measure_snippets(store, [row["measure_id"] for row in shown_rows], filters["q"])
         for row in shown_rows:
-            row["matched"] = matched(sentences.get(row["measure_id"], ""), filters["q"])
-    given = {k: v for k, v in request.query_params.items() if k != "page" and v}
+            hit = snippets.get(row["measure_id"])
+            row["matched"] = hit["snippet"] if hit else None
+    given = {k: v for k, v in request.query_params.items() if k not in ("page", "cursor") and v}
     if filters["donor"]:
         given["donor"] = filters["donor"]  # a name typed into the URL is shown as its code
     return render(
@@ -320,7 +323,8 @@ def measures_page(request: Request, store: StoreDep, filters: Filters, page: int
         given=given,
         page=page,
         first=(page - 1) * PAGE + 1,
-        more=len(rows) > PAGE,
+        more=found.more,
+        next_cursor=found.next_cursor,
         query=lambda **change: urlencode({k: v for k, v in {**given, **change}.items() if v}),
         types=RECORD_TYPES,
         categories=CATEGORIES,
@@ -342,10 +346,28 @@ def measure_page(request: Request, store: StoreDep, measure_id: str) -> Response
 
 
 @router.get("/documents", response_class=HTMLResponse)
-def documents_page(request: Request, store: StoreDep, page: int = 1, q: str | None = None) -> Response:
+def documents_page(
+    request: Request, store: StoreDep, page: int = 1, q: str | None = None, cursor: str | None = None
+) -> Response:
     page = max(1, min(page, 100_000))
-    rows = queries.documents(store, q=q, limit=PAGE + 1, offset=(page - 1) * PAGE)
-    return render(request, "documents.html", rows=rows[:PAGE], page=page, more=len(rows) > PAGE, q=q or "")
+    found = queries.documents(store, q=q or None, **_position(page, cursor))
+    return render(
+        request,
+        "documents.html",
+        rows=found.items,
+        page=page,
+        more=found.more,
+        next_cursor=found.next_cursor,
+        q=q or "",
+    )
+
+
+def _position(page: int, cursor: str | None) -> dict[str, Any]:
+    """Where a dashboard list starts: after the cursor of its "next" link, else at its page
+    number (links from before cursors, and "previous")."""
+    if cursor:
+        return {"limit": PAGE, "cursor": cursor}
+    return {"limit": PAGE, "offset": (page - 1) * PAGE}
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
@@ -426,22 +448,28 @@ async def review_form(
 
 @router.get("/review", response_class=HTMLResponse)
 def review_queue(
-    request: Request, store: StoreDep, status: str = "unreviewed", donor: str | None = None, page: int = 1
+    request: Request,
+    store: StoreDep,
+    status: str = "unreviewed",
+    donor: str | None = None,
+    page: int = 1,
+    cursor: str | None = None,
 ) -> Response:
     if status not in REVIEW_FILTERS:
         raise InvalidRequest(f"status {status!r} is not one of: {', '.join(REVIEW_FILTERS)}")
     page = max(1, min(page, 100_000))
     code = donor_param(store, donor)
-    rows = queries.record_dicts(store, review=status, donor=code, limit=PAGE + 1, offset=(page - 1) * PAGE)
+    found = queries.records_page(store, review=status, donor=code, **_position(page, cursor))
     return render(
         request,
         "review.html",
-        rows=rows[:PAGE],
+        rows=found.items,
         status=status,
         statuses=REVIEW_FILTERS,
         donor=code or "",
         page=page,
-        more=len(rows) > PAGE,
+        more=found.more,
+        next_cursor=found.next_cursor,
         log=review_log(store, limit=20),
     )
 

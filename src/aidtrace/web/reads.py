@@ -1,6 +1,5 @@
 """Read queries only the web needs: the database's state for every page, the donors present
-for the picker, each measure's first source and the sentence a search matched, totals of
-a filtered view, and a page of the measures list.
+for the picker, each measure's first source, and totals of a filtered view.
 
 In: a Store and filters already checked (web/api.measure_filters, aidtrace.params). Out: plain dicts. Every value is a
 bound parameter; ORDER BY clauses come from the fixed table queries.SORTS.
@@ -10,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aidtrace import queries
-from aidtrace.queries import like, measure_where, typed
+from aidtrace.queries import measure_where
 from aidtrace.store import Store
 
 Row = dict[str, Any]
@@ -50,46 +48,20 @@ def first_sources(store: Store, ids: list[str]) -> dict[str, Row]:
     return found
 
 
-def matching_sentences(store: Store, ids: list[str], q: str) -> dict[str, str]:
-    """Measure id -> the first of its mentions' sentences that contains `q` (any case)."""
-    found: dict[str, str] = {}
-    for chunk in _chunks(ids):
-        for row in store.query(
-            f"""SELECT mr.measure_id, r.evidence_text FROM measure_records mr
-                JOIN records r ON r.record_id = mr.record_id
-                WHERE mr.measure_id IN ({", ".join("?" * len(chunk))})
-                  AND LOWER(r.evidence_text) LIKE ? ESCAPE '!'
-                ORDER BY r.doc_id, r.position""",
-            [*chunk, "%" + like(q.lower()) + "%"],
-        ):
-            found.setdefault(row["measure_id"], row["evidence_text"])
-    return found
-
-
 def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def _where(filters: Row) -> tuple[str, list[Any]]:
+def _where(store: Store, filters: Row) -> tuple[str, list[Any]]:
     """The WHERE clause of queries.measures for these filters (search included)."""
-    return measure_where(**{k: v for k, v in filters.items() if k != "sort"})
-
-
-def measures(store: Store, filters: Row, *, limit: int, offset: int = 0) -> list[Row]:
-    """queries.measures with the filters as the web checked them, a page at a time."""
-    where, params = _where(filters)
-    order = queries.SORTS[filters.get("sort") or "-date"]
-    rows = store.query(
-        f"SELECT * FROM measures{where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
-    )
-    return [typed(row) for row in rows]
+    return measure_where(store, **{k: v for k, v in filters.items() if k != "sort"})
 
 
 def view_summary(store: Store, filters: Row) -> Row:
     """The current view in numbers: measures matching, and the sum of the counted ones of
     one type (aid unless a type is chosen: the value of frozen assets is not support given),
     in USD and EUR; running totals, parts and collective figures are never added."""
-    where, params = _where(filters)
+    where, params = _where(store, filters)
     summed = filters.get("type") or "aid"
     counted = "status = 'counted' AND type = ?"
     row = store.query(
