@@ -1,0 +1,28 @@
+-- Version 8: incremental reconciliation (issue 13). Every write that changes records marks
+-- the reconciliation groups (donor, recipient, type) it touches as pending, in the same
+-- transaction: the groups of the records it replaces and of the records it writes, and of
+-- every record in the same sentence (a figure one sentence gives to several donors makes
+-- each donor's measure collective). Reconciliation then recomputes only pending groups. The
+-- token changes at every marking, so a full reconciliation that read the pending groups
+-- before a write clears only the marks it has seen (see reconcile_blocks.py).
+
+CREATE TABLE reconcile_pending (
+    donor     TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    type      TEXT NOT NULL,
+    token     TEXT NOT NULL,
+    PRIMARY KEY (donor, recipient, type)
+);
+
+-- The order of a measure's mentions as reconciliation placed them: the coverage of a
+-- running total lists its sources in that order, and a donor's coverage is recomputed from
+-- the stored mentions of groups that did not change.
+ALTER TABLE measure_records ADD COLUMN mention_order INTEGER;
+
+-- The records of one sentence (several donors' shares of one figure), found per record.
+CREATE INDEX records_sentence ON records (doc_id, evidence_start);
+
+-- Measures stored before this version have no mention order: every group is pending, so
+-- the first reconciliation after the upgrade recomputes them all.
+INSERT INTO reconcile_pending (donor, recipient, type, token)
+SELECT DISTINCT donor, recipient, type, 'schema-8' FROM records;
