@@ -117,6 +117,7 @@ def reconcile(store: Store, *, progress: Progress | None = None) -> int:
         for failure in result.failures:
             log.warning("reconciliation left out %s: %s", failure.source, failure.message)
         with store.transaction():
+            reconciling.hold_writes(store)
             replace_measures(store, result.measures, result.links, result.conflicts, result.failures)
             reconciling.clear_pending(store, seen)
     return len(result.measures)

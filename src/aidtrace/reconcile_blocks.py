@@ -57,12 +57,11 @@ def reconcile_changes(store: Store) -> Changes:
     """Recompute the measures of the pending groups only, in one transaction that holds off
     writes of records (see the module docstring for why the result equals a full run)."""
     with reconciling.lock(store), store.transaction():
-        if store.dialect == "postgresql":
-            store.execute("LOCK TABLE records IN SHARE MODE")  # SQLite: BEGIN IMMEDIATE did
+        reconciling.hold_writes(store)
         seen = reconciling.pending(store)
-        if not seen:
+        groups = seen.groups
+        if not groups:
             return Changes(0, _count(store))
-        groups = [(g["donor"], g["recipient"], g["type"]) for g in seen]
         rows: list[Row] = []
         context: list[Row] = []
         for donor, recipient, kind in groups:
@@ -74,7 +73,7 @@ def reconcile_changes(store: Store) -> Changes:
         reconciling.replace_groups(store, groups, result.measures, result.links, result.conflicts)
         for donor in sorted({donor for donor, _recipient, kind in groups if kind == "aid"}):
             _refresh_coverage(store, donor)
-        reconciling.clear_pending(store, seen)
+        reconciling.clear_pending(store)  # writes were held off: every mark was seen
         return Changes(len(groups), _count(store))
 
 
@@ -124,6 +123,7 @@ def reconcile_all(
                     progress(done, len(donors))
         _log_failures(result)
         with store.transaction():
+            reconciling.hold_writes(store)
             replace_measures(store, result.measures, result.links, result.conflicts, result.failures)
             reconciling.clear_pending(store, seen)
     return len(result.measures)

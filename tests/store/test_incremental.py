@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def test_incremental_reconciliation_equals_a_full_one_after_any_writes(new_store
         _apply(store, edit)
         reconcile_changes(store)
         assert _stored(store) == _expected(store), edit
-        assert reconciling.pending(store) == []
+        assert reconciling.pending(store).groups == []
     incremental = snapshot(store)
     reconcile(store)
     assert snapshot(store) == incremental  # the rollup too
@@ -242,7 +243,7 @@ def test_several_workers_write_the_measures_of_one_process(store: Store, example
     store.execute("DELETE FROM measures")  # so that the second run must write everything again
     reconcile_all(store, workers=2)
     assert snapshot(store) == one
-    assert reconciling.pending(store) == []
+    assert reconciling.pending(store).groups == []
 
 
 # --- the lock -------------------------------------------------------------------------------
@@ -260,10 +261,16 @@ def note(event):
     with open(log, "a") as out:
         out.write(f"{event} {time.time()}\\n")
 
-def slow_pending(store):  # the first thing a reconciliation does once it holds the lock
+def noted_pending(store):  # the first thing a reconciliation does once it holds the lock
     note("start")
-    time.sleep(1.5)
     return pending(store)
+
+def slow(step):  # computing, after the records were read: a window for other processes
+    def run(*args, **kwargs):
+        note("computing")
+        time.sleep(1.5)
+        return step(*args, **kwargs)
+    return run
 
 @contextmanager
 def noted_lock(store):
@@ -271,7 +278,9 @@ def noted_lock(store):
         yield
         note("end")  # still held
 
-reconciling.pending, reconciling.lock = slow_pending, noted_lock
+reconciling.pending, reconciling.lock = noted_pending, noted_lock
+reconcile.build_measures = slow(reconcile.build_measures)
+reconcile_blocks.cluster_measures = slow(reconcile_blocks.cluster_measures)
 with open_store(url) as store:
     reconcile.reconcile(store) if how == "full" else reconcile_blocks.reconcile_changes(store)
 """
@@ -288,7 +297,23 @@ def test_two_reconciliations_at_once_run_one_after_the_other_and_both_succeed(st
     ]
     errors = [run.communicate(timeout=120)[1] for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0], errors
-    events = [line.split() for line in log.read_text().splitlines()]
+    events = [line.split() for line in log.read_text().splitlines() if not line.startswith("computing")]
     assert [kind for kind, _at in events] == ["start", "end"] * 3  # never interleaved
     assert [float(at) for _kind, at in events] == sorted(float(at) for _kind, at in events)
+    assert _stored(store) == _expected(store)
+
+
+def test_a_write_during_a_full_reconciliation_stays_pending_for_the_next(store: Store, tmp_path: Path):
+    _world(store)
+    log = tmp_path / "runs.log"
+    full = subprocess.Popen([sys.executable, "-c", SLOW_RUN, store.url, str(log), "full"])
+    deadline = time.monotonic() + 60
+    while "computing" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    more = [[{"donor": "USA", "amount": Amount(value=2.0e8, unit="USD"), "date": "2024-02-20"}]]
+    store_document(store, *sentence_document("usa", more))  # after the full run read the records
+    assert full.wait(timeout=120) == 0
+    assert reconciling.pending(store).groups == [("USA", "UKR", "aid")]
+    assert store.scalar("SELECT COUNT(*) FROM measures WHERE donor = 'USA'") == 0  # read before the write
+    assert reconcile_changes(store).groups == 1
     assert _stored(store) == _expected(store)

@@ -11,8 +11,9 @@ database (released by the OS if the process dies, so a crash never leaves it hel
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,19 +51,36 @@ def lock(store: Store) -> Iterator[None]:
             fcntl.flock(file, fcntl.LOCK_UN)
 
 
-def pending(store: Store) -> list[Row]:
-    """The groups marked pending (writes.mark_pending), with the token of their last mark."""
-    return store.query(
-        "SELECT donor, recipient, type, token FROM reconcile_pending ORDER BY donor, type, recipient"
-    )
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The groups marked pending (writes.mark_pending) and the tokens of those marks."""
+
+    groups: list[Group]
+    tokens: list[str]
 
 
-def clear_pending(store: Store, seen: Sequence[Row]) -> None:
-    """Unmark groups reconciled, unless a write marked one again since it was read."""
-    store.executemany(
-        "DELETE FROM reconcile_pending WHERE donor = ? AND recipient = ? AND type = ? AND token = ?",
-        [(g["donor"], g["recipient"], g["type"], g["token"]) for g in seen],
-    )
+def pending(store: Store) -> Pending:
+    rows = store.query("SELECT DISTINCT donor, recipient, type, token FROM reconcile_pending")
+    groups = sorted({(row["donor"], row["recipient"], row["type"]) for row in rows})
+    return Pending(groups=groups, tokens=sorted({row["token"] for row in rows}))
+
+
+def clear_pending(store: Store, seen: Pending | None = None) -> None:
+    """Unmark what a reconciliation has seen (a write that marked again since stays marked),
+    or, with writes held off (`hold_writes`), everything."""
+    if seen is None:
+        store.execute("DELETE FROM reconcile_pending")
+    else:
+        store.executemany("DELETE FROM reconcile_pending WHERE token = ?", [(token,) for token in seen.tokens])
+
+
+def hold_writes(store: Store) -> None:
+    """Inside a transaction: no write of records until it ends. SQLite's BEGIN IMMEDIATE
+    did it already; PostgreSQL locks the marks first, then the records: every write marks
+    before it changes a record, so none waits for records while holding marks we need."""
+    if store.dialect == "postgresql":
+        store.execute("LOCK TABLE reconcile_pending IN EXCLUSIVE MODE")
+        store.execute("LOCK TABLE records IN SHARE MODE")
 
 
 def donors(store: Store) -> list[Row]:

@@ -184,8 +184,7 @@ def mark_pending(store: Store, doc_id: str, *, sentence: int | None = None) -> N
         where, params = where + " AND evidence_start = ?", (*params, sentence)
     store.execute(
         f"""INSERT INTO reconcile_pending (donor, recipient, type, token)
-            SELECT DISTINCT donor, recipient, type, ? FROM records WHERE {where}
-            ON CONFLICT (donor, recipient, type) DO UPDATE SET token = excluded.token""",
+            SELECT DISTINCT donor, recipient, type, ? FROM records WHERE {where}""",
         params,
     )
 

@@ -1,18 +1,19 @@
 -- Version 8: incremental reconciliation (issue 13). Every write that changes records marks
 -- the reconciliation groups (donor, recipient, type) it touches as pending, in the same
 -- transaction: the groups of the records it replaces and of the records it writes, and of
--- every record in the same sentence (a figure one sentence gives to several donors makes
--- each donor's measure collective). Reconciliation then recomputes only pending groups. The
--- token changes at every marking, so a full reconciliation that read the pending groups
--- before a write clears only the marks it has seen (see reconcile_blocks.py).
+-- every record in the same sentences (a figure one sentence gives to several donors makes
+-- each donor's measure collective). Reconciliation then recomputes only pending groups.
+-- Marks are only ever inserted (no key, no upsert), so concurrent writers never wait for
+-- each other here; each write's marks share a token, and a full reconciliation that read
+-- the marks before a write deletes only the tokens it has seen (see reconcile_blocks.py).
 
 CREATE TABLE reconcile_pending (
     donor     TEXT NOT NULL,
     recipient TEXT NOT NULL,
     type      TEXT NOT NULL,
-    token     TEXT NOT NULL,
-    PRIMARY KEY (donor, recipient, type)
+    token     TEXT NOT NULL
 );
+CREATE INDEX reconcile_pending_token ON reconcile_pending (token);
 
 -- The order of a measure's mentions as reconciliation placed them: the coverage of a
 -- running total lists its sources in that order, and a donor's coverage is recomputed from
