@@ -71,7 +71,9 @@ def clear_pending(store: Store, seen: Pending | None = None) -> None:
     if seen is None:
         store.execute("DELETE FROM reconcile_pending")
     else:
-        store.executemany("DELETE FROM reconcile_pending WHERE token = ?", [(token,) for token in seen.tokens])
+        store.executemany(
+            "DELETE FROM reconcile_pending WHERE token = ?", [(token,) for token in seen.tokens]
+        )
 
 
 def hold_writes(store: Store) -> None:
