@@ -91,7 +91,13 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="SQLite file to build once and reuse")
     parser.add_argument("--reuse", action="store_true", help="PostgreSQL: use the database as it is")
     parser.add_argument("--records", type=int, default=1_000_000)
-    parser.add_argument("--workers", default="1,2", help="worker counts to time, comma-separated")
+    parser.add_argument("--workers", default="1,2", help="worker counts to time, comma-separated; 0: none")
+    parser.add_argument(
+        "--reviews-only",
+        action="store_true",
+        help="no full run: unmark every group, then time the reviews alone (on a store not yet reconciled, "
+        "the donor's coverage pass reads no stored measures)",
+    )
     args = parser.parse_args()
     url = args.db or f"sqlite:///{args.keep}"
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -102,7 +108,10 @@ def main() -> None:
             _reset_postgres(url)
         print(f"built {args.records:,} records in {build(url, args.records):,.1f} s")
     results = []
-    for workers in [int(n) for n in args.workers.split(",")]:
+    if args.reviews_only:
+        with open_store(url) as store, store.transaction():
+            store.execute("DELETE FROM reconcile_pending")
+    for workers in [] if args.reviews_only else [int(n) for n in args.workers.split(",")]:
         seconds, measures, hashed = full(url, workers)
         results.append((workers, seconds, hashed))
         print(
