@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 import click
 
-from aidtrace.reconcile_blocks import reconcile_all
+from aidtrace.reconcile_blocks import reconcile_all, reconcile_changes
 from aidtrace.store import Store
 
 if TYPE_CHECKING:
@@ -71,6 +71,13 @@ def reconcile_with_bar(
     done; returns the measures' count."""
     with Bar("reconciling", quiet=quiet) as bar:
         return reconcile_all(store, workers=workers, engine=engine, address=address, progress=bar)
+
+
+def reconcile_changes_with_bar(store: Store, *, quiet: bool = False) -> int:
+    """reconcile_blocks.reconcile_changes with a bar of the pending groups clustered; returns
+    the count of measures in the store."""
+    with Bar("reconciling", quiet=quiet) as bar:
+        return reconcile_changes(store, progress=bar).measures
 
 
 class _Terminal:

@@ -21,7 +21,7 @@ from typing import IO, Any
 import click
 
 from aidtrace import __version__, pipeline, queries
-from aidtrace.bars import Bar, reconcile_with_bar
+from aidtrace.bars import Bar, reconcile_changes_with_bar, reconcile_with_bar
 from aidtrace.batch.cli import batch, check_address, load, reconcile_options
 from aidtrace.counting import STATUSES
 from aidtrace.describe import donor_label
@@ -33,7 +33,6 @@ from aidtrace.model import CATEGORIES, RECORD_TYPES, STAGES, DocumentResult, Run
 from aidtrace.output import FORMATS, ROW_FORMATS, RecordWriter, amount_text, render_rows
 from aidtrace.params import InvalidParameter, check_constant_year, check_period, parse_date, resolve_donor
 from aidtrace.pipeline import run
-from aidtrace.reconcile_blocks import reconcile_changes
 from aidtrace.settings import load_settings
 from aidtrace.store import Store, open_store
 from aidtrace.store.db import default_url
@@ -234,7 +233,7 @@ def ingest(
         for failure in summary.failures:
             click.echo(f"error: {failure.message}", err=True)
         undated.warn()
-        measures = None if no_reconcile else reconcile_changes(store).measures
+        measures = None if no_reconcile else reconcile_changes_with_bar(store, quiet=quiet)
     if not quiet:
         line = _summary_line(summary, None) + f", {summary.unchanged} unchanged"
         if measures is not None:

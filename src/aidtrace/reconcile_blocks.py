@@ -53,9 +53,10 @@ class Changes:
     measures: int
 
 
-def reconcile_changes(store: Store) -> Changes:
+def reconcile_changes(store: Store, *, progress: Progress | None = None) -> Changes:
     """Recompute the measures of the pending groups only, in one transaction that holds off
-    writes of records (see the module docstring for why the result equals a full run)."""
+    writes of records (see the module docstring for why the result equals a full run).
+    `progress(done, total)` is called as each group is clustered."""
     with reconciling.lock(store), store.transaction():
         reconciling.hold_writes(store)
         seen = reconciling.pending(store)
@@ -67,7 +68,7 @@ def reconcile_changes(store: Store) -> Changes:
         for donor, recipient, kind in groups:
             rows += reconciling.block_rows(store, donor, recipient=recipient, type=kind)
             context += reconciling.context_rows(store, donor, recipient=recipient, type=kind)
-        result, _clusters = cluster_measures(rows, context=context)
+        result, _clusters = cluster_measures(rows, context=context, progress=progress)
         _log_failures(result)
         save_reconcile_failures(store, result.failures)
         reconciling.replace_groups(store, groups, result.measures, result.links, result.conflicts)

@@ -23,6 +23,11 @@ ALTER TABLE measure_records ADD COLUMN mention_order INTEGER;
 -- The records of one sentence (several donors' shares of one figure), found per record.
 CREATE INDEX records_sentence ON records (doc_id, evidence_start);
 
+-- Deleting one group's measures checks the conflicts that point at each: without this
+-- index every deleted measure scanned the whole table (360 measures, 10,885 conflicts:
+-- 14 s on a loaded machine, 0.2 s with it).
+CREATE INDEX conflicts_measure ON conflicts (measure_id);
+
 -- Measures stored before this version have no mention order: every group is pending, so
 -- the first reconciliation after the upgrade recomputes them all.
 INSERT INTO reconcile_pending (donor, recipient, type, token)
