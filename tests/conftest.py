@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,6 +55,30 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         _empty_postgres(url)
     with open_store(url) as opened:
         yield opened
+
+
+@pytest.fixture(params=BACKENDS)
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """Opens a new, empty, migrated store at each call (SQLite, and PostgreSQL when
+    configured: the one test database emptied, the store opened before it closed)."""
+    if request.param == "postgresql" and not POSTGRES_URL:
+        pytest.skip("AIDTRACE_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against")
+    opened: list[Store] = []
+
+    def make() -> Store:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / f'test-{len(opened)}.db'}"
+        else:
+            for store in opened:
+                store.close()
+            url = str(POSTGRES_URL)
+            _empty_postgres(url)
+        opened.append(open_store(url))
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        store.close()
 
 
 def _empty_postgres(url: str) -> None:

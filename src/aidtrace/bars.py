@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 import click
 
-from aidtrace.reconcile import reconcile
+from aidtrace.reconcile_blocks import reconcile_all, reconcile_changes
 from aidtrace.store import Store
 
 if TYPE_CHECKING:
@@ -59,10 +59,25 @@ class Bar:
             self._bar = None
 
 
-def reconcile_with_bar(store: Store, *, quiet: bool = False) -> int:
-    """reconcile.reconcile with a bar of donor groups clustered; returns the measures' count."""
+def reconcile_with_bar(
+    store: Store,
+    *,
+    quiet: bool = False,
+    workers: int | None = None,
+    engine: str = "local",
+    address: str | None = None,
+) -> int:
+    """reconcile_blocks.reconcile_all with a bar of groups (one process) or donors (several)
+    done; returns the measures' count."""
     with Bar("reconciling", quiet=quiet) as bar:
-        return reconcile(store, progress=bar)
+        return reconcile_all(store, workers=workers, engine=engine, address=address, progress=bar)
+
+
+def reconcile_changes_with_bar(store: Store, *, quiet: bool = False) -> int:
+    """reconcile_blocks.reconcile_changes with a bar of the pending groups clustered; returns
+    the count of measures in the store."""
+    with Bar("reconciling", quiet=quiet) as bar:
+        return reconcile_changes(store, progress=bar).measures
 
 
 class _Terminal:

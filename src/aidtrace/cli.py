@@ -21,8 +21,8 @@ from typing import IO, Any
 import click
 
 from aidtrace import __version__, pipeline, queries
-from aidtrace.bars import Bar, reconcile_with_bar
-from aidtrace.batch.cli import batch, load
+from aidtrace.bars import Bar, reconcile_changes_with_bar, reconcile_with_bar
+from aidtrace.batch.cli import batch, check_address, load, reconcile_options
 from aidtrace.counting import STATUSES
 from aidtrace.describe import donor_label
 from aidtrace.errors import AidtraceError, ConfigError, InvalidRequest
@@ -213,10 +213,11 @@ def _period(since: str | None, until: str | None) -> tuple[str | None, str | Non
 def ingest(
     paths: tuple[Path, ...], manifest: Path | None, no_reconcile: bool, quiet: bool, db: str | None
 ) -> None:
-    """Read, extract and store documents, then reconcile measures.
+    """Read, extract and store documents, then reconcile the measures they touch.
 
     Each document is one transaction: its text is stored first, then its records replace
-    the old ones. Unchanged documents are skipped, so re-running is safe; a run that was
+    the old ones and mark their groups (donor, recipient, type) pending; reconciliation
+    then recomputes only those groups. Unchanged documents are skipped, so re-running is safe; a run that was
     killed is finished by the next one. Failures are recorded ('aidtrace failures').
     """
     settings = load_settings()
@@ -233,7 +234,7 @@ def ingest(
         for failure in summary.failures:
             click.echo(f"error: {failure.message}", err=True)
         undated.warn()
-        measures = None if no_reconcile else reconcile_with_bar(store, quiet=quiet)
+        measures = None if no_reconcile else reconcile_changes_with_bar(store, quiet=quiet)
     if not quiet:
         line = _summary_line(summary, None) + f", {summary.unchanged} unchanged"
         if measures is not None:
@@ -244,12 +245,21 @@ def ingest(
 
 
 @main.command(name="reconcile")
+@reconcile_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @db_option
-def reconcile_command(quiet: bool, db: str | None) -> None:
-    """Group stored records into measures again (also run after every ingest)."""
+def reconcile_command(
+    workers: int | None, engine: str, address: str | None, quiet: bool, db: str | None
+) -> None:
+    """Group every stored record into measures again, split by donor over processes.
+
+    Ingest, upload and review recompute only the groups (donor, recipient, type) they
+    touch; run this after upgrading aidtrace or changing its rules. One reconciliation runs
+    at a time per database: a second one waits for the first.
+    """
+    check_address(engine, address)
     with reading(db, documents=False) as store:
-        count = reconcile_with_bar(store, quiet=quiet)
+        count = reconcile_with_bar(store, quiet=quiet, workers=workers, engine=engine, address=address)
     click.echo(f"{count} measures")
 
 

@@ -6,6 +6,7 @@
                                    are calendar dates, its figures finite and plausible
     save_*           store/        Document, [Record]       -> rows      (one transaction each)
     reconcile        reconcile.py  all records              -> measures  (one transaction)
+                     reconcile_blocks.py   the groups writes marked pending -> their measures
 
 `run` extracts a batch without a database; `ingest` also stores it: the text first, then
 its records, so a process killed in between loses nothing committed and the next run

@@ -63,7 +63,7 @@ from typing import Any
 
 from aidtrace import counting
 from aidtrace.model import Failure
-from aidtrace.store import Store
+from aidtrace.store import Store, reconciling
 from aidtrace.store.writes import replace_measures
 
 log = logging.getLogger(__name__)
@@ -105,25 +105,42 @@ class Reconciled:
 
 
 def reconcile(store: Store, *, progress: Progress | None = None) -> int:
-    """Recompute every measure from the stored records (those a reviewer rejected form
-    measures of status `rejected`); returns how many measures exist. `progress`, if given,
-    is called with (groups done, groups) as build_measures clusters each group."""
-    rows = store.query(
-        """SELECT r.*, d.published, d.title, d.url FROM records r JOIN documents d ON d.doc_id = r.doc_id
-           ORDER BY r.donor, r.type, r.doc_id, r.position"""
-    )
-    result = build_measures(rows, progress=progress)
-    for failure in result.failures:
-        log.warning("reconciliation left out %s: %s", failure.source, failure.message)
-    replace_measures(store, result.measures, result.links, result.conflicts, result.failures)
+    """Recompute every measure from the stored records, in this process (those a reviewer
+    rejected form measures of status `rejected`); returns how many measures exist. `progress`,
+    if given, is called with (groups done, groups) as build_measures clusters each group.
+    Holds the reconciliation lock (one at a time per database) and clears the pending
+    groups it has seen (see reconcile_blocks.py for the incremental and parallel runs)."""
+    with reconciling.lock(store):
+        seen = reconciling.pending(store)  # before the records: a later write stays pending
+        rows = store.query(reconciling.ROWS + " ORDER BY r.donor, r.type, r.doc_id, r.position")
+        result = build_measures(rows, progress=progress)
+        for failure in result.failures:
+            log.warning("reconciliation left out %s: %s", failure.source, failure.message)
+        with store.transaction():
+            reconciling.hold_writes(store)
+            replace_measures(store, result.measures, result.links, result.conflicts, result.failures)
+            reconciling.clear_pending(store, seen)
     return len(result.measures)
 
 
-def build_measures(rows: list[Row], *, progress: Progress | None = None) -> Reconciled:
+def build_measures(
+    rows: list[Row], *, progress: Progress | None = None, context: Iterable[Row] = ()
+) -> Reconciled:
     """Measures, links, conflicts and failures for a list of record rows (see the module
     docstring): 1. check each row, 2. cluster each group, 3. build measures, 4. statuses,
     5. coverage conflicts. `progress(done, total)` is called after each group (donor,
-    recipient, type) is clustered."""
+    recipient, type) is clustered. `context`: rows of other donors in the same sentences,
+    read only to tell joint figures (when `rows` are some donors' records)."""
+    result, built = cluster_measures(rows, progress=progress, context=context)
+    result.conflicts += coverage_conflicts(result.measures, built)
+    return result
+
+
+def cluster_measures(
+    rows: list[Row], *, progress: Progress | None = None, context: Iterable[Row] = ()
+) -> tuple[Reconciled, dict[str, _Cluster]]:
+    """Steps 1 to 4 of build_measures, and each measure's cluster: everything but coverage,
+    which compares a donor's running totals with all its counted aid."""
     result = Reconciled()
     groups: dict[tuple[Any, ...], list[Row]] = defaultdict(list)
     checked = []
@@ -133,7 +150,7 @@ def build_measures(rows: list[Row], *, progress: Progress | None = None) -> Reco
             result.failures.append(_failure(row, "InvalidRecord", problem))
         else:
             checked.append(row)
-    _mark_joint(checked)
+    _mark_joint(checked + [row for row in context if not _problem(row)])
     for row in checked:
         row["_items"] = (
             frozenset(json.loads(row["items"])) if row.get("items") not in (None, "[]") else frozenset()
@@ -157,8 +174,7 @@ def build_measures(rows: list[Row], *, progress: Progress | None = None) -> Reco
         result.links += [(measure["measure_id"], m["record_id"]) for m in cluster.mentions]
         result.conflicts += measure_conflicts
     _statuses(result.measures, built)
-    result.conflicts += coverage_conflicts(result.measures, built)
-    return result
+    return result, built
 
 
 def _mark_joint(rows: list[Row]) -> None:

@@ -66,6 +66,23 @@ def ray_cluster() -> Iterator[str]:
         shutil.rmtree(temp, ignore_errors=True)
 
 
+def test_reconcile_on_ray_writes_the_measures_of_one_process(tmp_path, examples, ray_cluster, monkeypatch):
+    from aidtrace import pipeline
+    from aidtrace.reconcile_blocks import reconcile_all, snapshot
+    from aidtrace.store import open_store
+
+    for name, value in RAY_SETTINGS.items():
+        monkeypatch.setenv(name, value)
+    with open_store(f"sqlite:///{tmp_path / 'ray.db'}") as store:
+        pipeline.ingest([examples], store)
+        reconcile_all(store, workers=1)
+        one = snapshot(store)
+        assert len({m["donor"] for m in one["measures"]}) > 3
+        store.execute("DELETE FROM measures")  # so that the Ray run must write everything again
+        reconcile_all(store, engine="ray", address=ray_cluster)  # one task per donor, on both nodes
+        assert snapshot(store) == one
+
+
 def test_extract_local_and_ray_give_identical_records_and_failures(
     tmp_path, examples, ray_cluster, monkeypatch
 ):

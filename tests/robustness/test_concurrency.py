@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aidtrace import pipeline
+from aidtrace import reconcile as reconcile_module
 from aidtrace.model import Document, Record, Span
 from aidtrace.reconcile import reconcile
-from aidtrace.store import SCHEMA_VERSION, open_store, writes
+from aidtrace.store import SCHEMA_VERSION, open_store, reconciling, writes
 from tests.conftest import POSTGRES_URL, _empty_postgres
 
 PLEDGE = "Japan pledged $1 billion to Ukraine on 3 March 2024."
@@ -70,19 +72,21 @@ def test_reconciliation_survives_records_replaced_while_it_ran(
     url = f"sqlite:///{tmp_path / 's.db'}"
     with open_store(url) as store:
         pipeline.ingest([tmp_path / "docs"], store)
-        original = writes.replace_measures
+        original = reconcile_module.build_measures
 
-        def replace_after_an_ingest(*args: object) -> None:
-            # another process re-extracts the document between reading and writing measures
+        def build_then_an_ingest(*args: Any, **kwargs: Any) -> Any:
+            # another process re-extracts the document between reading records and writing measures
+            built = original(*args, **kwargs)
             with open_store(url) as other:
                 doc = Document(doc_id="a", text=PLEDGE + " Again.", published=None)
                 writes.save_document(other, doc, digest=writes.content_hash(doc), run_id="x")
                 writes.replace_records(other, doc, [], run_id="x", extractor="other 1")
-            original(*args)  # type: ignore[arg-type]
+            return built
 
-        monkeypatch.setattr("aidtrace.reconcile.replace_measures", replace_after_an_ingest)
+        monkeypatch.setattr(reconcile_module, "build_measures", build_then_an_ingest)
         reconcile(store)  # was: FOREIGN KEY constraint failed
         assert store.scalar("SELECT COUNT(*) FROM measure_records") == 0
+        assert reconciling.pending(store).groups == [("JPN", "UKR", "aid")]  # for the next run
 
 
 def test_a_changed_text_drops_the_old_records_with_it(tmp_path: Path):

@@ -194,7 +194,7 @@ def test_health_reports_a_failed_background_reconciliation(app: FastAPI, monkeyp
 
     with TestClient(app) as client:
         assert client.get("/api/health").json()["reconcile_error"] is None
-        monkeypatch.setattr(web_app, "reconcile", broken)
+        monkeypatch.setattr(web_app, "reconcile_changes", broken)
         app.state.reconciler.request()
         body = client.get("/api/health").json()
         assert (body["status"], body["reconcile_error"]) == ("degraded", "RuntimeError: disk full")

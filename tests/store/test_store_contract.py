@@ -13,6 +13,7 @@ from aidtrace.errors import StoreError
 from aidtrace.queries import measures, record_dicts, totals
 from aidtrace.reconcile import reconcile
 from aidtrace.store import SCHEMA_VERSION, Store, open_store
+from aidtrace.store.db import _migrations
 
 DOC_A = "On Monday, Norway announced NOK 7.5 billion in new support for Ukraine.\n"
 DOC_B = "Oslo on 19 February 2024 announced NOK 7.5 billion for Ukraine's energy grid and army.\n"
@@ -30,7 +31,8 @@ def write_docs(folder: Path, docs: dict[str, str], published: str = "2024-02-22"
 def test_migrations_are_recorded_and_idempotent(store: Store):
     assert store.schema_version() == SCHEMA_VERSION
     store.migrate()
-    assert store.scalar("SELECT COUNT(*) FROM schema_migrations") == SCHEMA_VERSION
+    # one row per migration file (numbers may have gaps while branches add migrations)
+    assert store.scalar("SELECT COUNT(*) FROM schema_migrations") == len(_migrations())
 
 
 def test_a_database_newer_than_the_code_is_refused(store: Store):
@@ -147,6 +149,7 @@ def test_a_version_1_database_migrates_forward_keeping_its_data(store: Store):
             "records_fts",
             "documents_fts",
             "data_version",
+            "reconcile_pending",
             "review_log",
             "reviews",
             "measure_rollup",

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -88,8 +89,7 @@ def batch(
     written to the failures partition and the job goes on; the exit code is then 1. A job
     that was interrupted resumes where it stopped: run the same command again.
     """
-    if address and engine != "ray":
-        raise click.UsageError("--address goes with --engine ray")
+    check_address(engine, address)
     with _user_errors(), _progress("batch", quiet) as show:
         summary = run_batch(
             inputs,
@@ -109,9 +109,45 @@ def batch(
         sys.exit(1)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reconcile_options(command: F) -> F:
+    """--workers, --engine and --address of a command that reconciles every measure."""
+    options = [
+        click.option(
+            "--workers",
+            type=click.IntRange(1),
+            help="Reconcile donors in this many processes (local) or CPUs of the Ray started here; "
+            "default: all cores from 20,000 records, else one.",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(ENGINES),
+            default="local",
+            show_default=True,
+            help="Reconcile donors in worker processes on this machine (local) or as Ray tasks (ray).",
+        ),
+        click.option(
+            "--address",
+            metavar="ADDR",
+            help="With --engine ray: the cluster (host:port, or 'auto'); default: start Ray on this machine.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def check_address(engine: str, address: str | None) -> None:
+    if address and engine != "ray":
+        raise click.UsageError("--address goes with --engine ray")
+
+
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--no-reconcile", is_flag=True, help="Store only; run 'aidtrace reconcile' later.")
+@reconcile_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(
     "--db",
@@ -120,20 +156,33 @@ def batch(
     help="Database: sqlite:///path.db or postgresql://user@host/db (default: AIDTRACE_DB, "
     "else aidtrace.db in the user data directory).",
 )
-def load(folder: Path, no_reconcile: bool, quiet: bool, db: str | None) -> None:
+def load(
+    folder: Path,
+    no_reconcile: bool,
+    workers: int | None,
+    engine: str,
+    address: str | None,
+    quiet: bool,
+    db: str | None,
+) -> None:
     """Store the partitions of a finished 'aidtrace batch' folder, then reconcile measures.
 
     Loading is idempotent: documents already stored with the same text and extractor are
     skipped, changed ones have their records replaced (one transaction per document), and
     failed documents are recorded ('aidtrace failures'). The exit code is 1 when the folder
-    holds failures.
+    holds failures. Reconciliation is split by donor over --workers processes or Ray tasks.
     """
+    check_address(engine, address)
     with _user_errors(), open_store(db) as store:
         with _progress("loading", quiet) as show:
             summary = load_batch(
                 folder, store, on_partition=lambda s, done, total: show(done, total, _load_progress(s))
             )
-        measures = None if no_reconcile else bars.reconcile_with_bar(store, quiet=quiet)
+        measures = None
+        if not no_reconcile:
+            measures = bars.reconcile_with_bar(
+                store, quiet=quiet, workers=workers, engine=engine, address=address
+            )
     _report_failures(
         [f.message for f in summary.failures],
         summary.failed,

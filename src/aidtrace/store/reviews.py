@@ -3,7 +3,8 @@
 The decision is kept in `reviews` under the record's key (writes.record_keys), so that
 re-extraction applies it again; the records row is updated in the same transaction, and
 `review_log` gets one row per decision with the record before and after it. Measures are
-not touched here: the caller reconciles afterwards (rejected records leave the counted measures).
+not touched here: the groups of the record's sentence are marked pending, and the caller
+reconciles them afterwards (rejected records leave the counted measures).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from aidtrace.model import Record
 from aidtrace.queries import contract_record
 from aidtrace.review import ACTIONS, apply_changes, changed_fields, flat
 from aidtrace.store.db import Row, Store
-from aidtrace.store.writes import RECORD_COLUMNS, record_keys, record_row
+from aidtrace.store.writes import RECORD_COLUMNS, mark_pending, record_keys, record_row
 
 
 def review_record(
@@ -63,10 +64,12 @@ def review_record(
             review=review,
         )
         columns = RECORD_COLUMNS[1:]  # every column but record_id, which never changes
+        mark_pending(store, row["doc_id"], sentence=row["evidence_start"])  # the groups it leaves ...
         store.execute(
             f"UPDATE records SET {', '.join(f'{c} = ?' for c in columns)} WHERE record_id = ?",
             (*values[1:], record_id),
         )
+        mark_pending(store, row["doc_id"], sentence=row["evidence_start"])  # ... and joins
         now = datetime.now(UTC).isoformat(timespec="microseconds")  # decisions seconds apart keep their order
         store.execute(
             """INSERT INTO reviews (record_key, doc_id, status, changes, reviewer, at, note)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -107,11 +108,11 @@ def save_document(store: Store, doc: Document, *, digest: str, run_id: str) -> N
     """Store the text as read before any processing (status 'stored'); records of a different
     earlier text go in the same transaction (see the module docstring)."""
     with store.transaction():
-        store.execute(
-            """DELETE FROM records WHERE doc_id = ? AND EXISTS (
-                   SELECT 1 FROM documents WHERE doc_id = ? AND content_hash <> ?)""",
-            (doc.doc_id, doc.doc_id, digest),
-        )
+        if store.scalar(
+            "SELECT 1 FROM documents WHERE doc_id = ? AND content_hash <> ?", (doc.doc_id, digest)
+        ):
+            mark_pending(store, doc.doc_id)  # its records go: their measures must be recomputed
+            store.execute("DELETE FROM records WHERE doc_id = ?", (doc.doc_id,))
         store.execute(
             """INSERT INTO documents (doc_id, content_hash, text, title, publisher, url, published, source,
                    format, status, extractor, run_id, updated_at)
@@ -159,15 +160,33 @@ def replace_records(
             )
             for position, (record, key) in enumerate(zip(records, record_keys(records), strict=True))
         ]
+        mark_pending(store, doc.doc_id)  # the groups of the records replaced ...
         store.execute("DELETE FROM records WHERE doc_id = ?", (doc.doc_id,))
         store.executemany(
             f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})",
             rows,
         )
+        mark_pending(store, doc.doc_id)  # ... and of their replacements
         store.execute(
             "UPDATE documents SET status = 'extracted', extractor = ?, run_id = ?, updated_at = ? WHERE doc_id = ?",
             (extractor, run_id, store.now(), doc.doc_id),
         )
+
+
+def mark_pending(store: Store, doc_id: str, *, sentence: int | None = None) -> None:
+    """Mark the reconciliation groups (donor, recipient, type) of a document's records, or of
+    one sentence's (`sentence`: its evidence_start), as pending: their measures are recomputed
+    by the next reconciliation (reconcile_blocks.py). Called before and after a change, in
+    its transaction, so both the groups a record leaves and those it joins are marked."""
+    params: tuple[Any, ...] = (uuid.uuid4().hex, doc_id)
+    where = "doc_id = ?"
+    if sentence is not None:
+        where, params = where + " AND evidence_start = ?", (*params, sentence)
+    store.execute(
+        f"""INSERT INTO reconcile_pending (donor, recipient, type, token)
+            SELECT DISTINCT donor, recipient, type, ? FROM records WHERE {where}""",
+        params,
+    )
 
 
 def mark_failed(store: Store, doc_id: str) -> None:
@@ -349,44 +368,67 @@ def replace_measures(
 ) -> None:
     """Replace every measure, its links to records and its conflicts, in one transaction;
     records reconciliation could not place are kept as failures of a run 'reconcile-...'.
-    Links to records an ingest replaced meanwhile are left out (see below)."""
+    Links to records an ingest replaced meanwhile are left out (see `insert_measures`)."""
     with store.transaction():
-        if failures:
-            run_id = "reconcile-" + store.now()
-            for failure in failures:
-                save_failure(store, run_id, failure)
+        save_reconcile_failures(store, failures)
         store.execute("DELETE FROM conflicts")
         store.execute("DELETE FROM measure_records")
         store.execute("DELETE FROM measures")
-        store.executemany(
-            f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}) VALUES ({', '.join('?' * len(MEASURE_COLUMNS))})",
-            [tuple(m[c] for c in MEASURE_COLUMNS) for m in measures],
-        )
-        if store.dialect == "postgresql":
-            # records cannot change under us until commit (an ingest's replace waits)
-            store.execute("LOCK TABLE records IN SHARE MODE")
-        # a record replaced by an ingest since reconciliation read it is no longer there: its
-        # link is dropped (the next reconciliation places the new one), not a foreign-key error
-        store.executemany(
-            """INSERT INTO measure_records (measure_id, record_id)
-               SELECT ?, ? WHERE EXISTS (SELECT 1 FROM records WHERE record_id = ?)""",
-            [(measure_id, record_id, record_id) for measure_id, record_id in links],
-        )
-        store.executemany(
-            "INSERT INTO conflicts (conflict_id, measure_id, field, details) VALUES (?, ?, ?, ?)",
-            list(conflicts),
-        )
+        insert_measures(store, measures, links, conflicts)
         store.execute("DELETE FROM measure_rollup")
-        store.execute(
-            """INSERT INTO measure_rollup (donor, type, category, stage, year, aggregate, status, placed_year,
-                   measures, value_usd, value_eur, priced)
-               SELECT donor, type, category, stage, year, aggregate, status, placed_year, COUNT(*),
-                   SUM(value_usd), SUM(value_eur), COUNT(value_usd)
-               FROM (SELECT m.*, CAST(SUBSTR(placed_on, 1, 4) AS INTEGER) AS placed_year FROM measures m) placed
-               GROUP BY donor, type, category, stage, year, aggregate, status, placed_year"""
-        )
+        store.execute(ROLLUP_INSERT.format(where=""))
     if store.dialect == "postgresql":
         # fresh statistics after rewriting every measure, so the planner uses the indexes
         # (without them a page of measures at offset 5,000 took 224 ms instead of 9)
         store.execute("ANALYZE measures")
         store.execute("ANALYZE measure_records")
+
+
+def save_reconcile_failures(store: Store, failures: Sequence[Failure]) -> None:
+    if failures:
+        run_id = "reconcile-" + store.now()
+        for failure in failures:
+            save_failure(store, run_id, failure)
+
+
+def insert_measures(
+    store: Store,
+    measures: Iterable[dict[str, Any]],
+    links: Iterable[tuple[str, str]],
+    conflicts: Iterable[tuple[str, str, str, str]],
+) -> None:
+    """Insert measures, their links (numbered in the order given: the order of each
+    measure's mentions) and conflicts, inside the caller's transaction."""
+    store.executemany(
+        f"INSERT INTO measures ({', '.join(MEASURE_COLUMNS)}) VALUES ({', '.join('?' * len(MEASURE_COLUMNS))})",
+        [tuple(m[c] for c in MEASURE_COLUMNS) for m in measures],
+    )
+    if store.dialect == "postgresql":
+        # records cannot change under us until commit (an ingest's replace waits)
+        store.execute("LOCK TABLE records IN SHARE MODE")
+    order = Counter[str]()
+    numbered = []
+    for measure_id, record_id in links:
+        numbered.append((measure_id, record_id, order[measure_id], record_id))
+        order[measure_id] += 1
+    # a record replaced by an ingest since reconciliation read it is no longer there: its
+    # link is dropped (its group is pending again, so the next reconciliation places the
+    # new one), not a foreign-key error
+    store.executemany(
+        """INSERT INTO measure_records (measure_id, record_id, mention_order)
+           SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM records WHERE record_id = ?)""",
+        numbered,
+    )
+    store.executemany(
+        "INSERT INTO conflicts (conflict_id, measure_id, field, details) VALUES (?, ?, ?, ?)",
+        list(conflicts),
+    )
+
+
+# the rollup of measures, for every measure or ({where}) some donors' and types'
+ROLLUP_INSERT = """INSERT INTO measure_rollup (donor, type, category, stage, year, aggregate, status,
+        placed_year, measures, value_usd, value_eur, priced)
+    SELECT donor, type, category, stage, year, aggregate, status, placed_year, COUNT(*),
+        SUM(value_usd), SUM(value_eur), COUNT(value_usd)
+    FROM (SELECT m.*, CAST(SUBSTR(placed_on, 1, 4) AS INTEGER) AS placed_year FROM measures m {where}) placed
+    GROUP BY donor, type, category, stage, year, aggregate, status, placed_year"""

@@ -44,7 +44,7 @@ from aidtrace.errors import AidtraceError, ConfigError, InvalidRequest
 from aidtrace.ingest import failure_for
 from aidtrace.model import DocumentResult
 from aidtrace.params import InvalidParameter
-from aidtrace.reconcile import reconcile
+from aidtrace.reconcile_blocks import reconcile_changes
 from aidtrace.settings import Settings
 from aidtrace.store import Store, default_url, open_store
 from aidtrace.store.keyset import InvalidCursor
@@ -191,8 +191,9 @@ class StorePool:
 
 
 class Reconciler:
-    """Recompute measures after writes, in the background, never two at once; requests that
-    arrive while one runs are folded into one more run."""
+    """Recompute the measures of the groups writes touched, in the background, never two at
+    once in this process (nor across processes: reconcile_changes holds the database's
+    reconciliation lock); requests that arrive while one runs are folded into one more run."""
 
     def __init__(self, pool: StorePool) -> None:
         self._pool = pool
@@ -212,7 +213,7 @@ class Reconciler:
             try:
                 while self._take():
                     with self._pool.store() as store:
-                        reconcile(store)
+                        reconcile_changes(store)  # the groups the writes touched
                     self.last_error = None
             except Exception as err:  # a background job has no caller to tell; the log and health do
                 self.last_error = f"{type(err).__name__}: {err}"
