@@ -252,9 +252,7 @@ def _people_arrived(clause: Clause, actors: list[ActorMention], amounts: list[Am
     a count of people and a host state named in the clause, neither Ukraine nor Russia."""
     people = any(a.kind == "count" and a.amount.unit == "people" for a in amounts)
     return people and any(
-        a.kind in ("country", "capital")
-        and a.code not in ("UKR", "RUS", "BLR")
-        and clause.start <= a.start < clause.end
+        a.kind in ("country", "capital") and a.code not in NON_DONORS and clause.start <= a.start < clause.end
         for a in actors
     )
 
@@ -417,10 +415,10 @@ def _is_visit(view: str, clause: Clause, actors: list[ActorMention], lexicon: Le
     return donor_official and bool(destination or _IN_CITY.search(text))
 
 
-_REPORTED = re.compile(
-    r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b(?:[^.;]|(?<=\d)\.(?=\d)){0,130}$"
-)
-_REPORTED_WOULD = re.compile(_REPORTED.pattern[:-1] + r"\bwould\s+(?:\w+\s+){0,2}$")
+# a reporting verb and what follows it up to the trigger (decimal points do not end it)
+_SAID = r"\b(?:said|says|announced|confirmed|told\s+\w+|promised|pledged|stated)\b(?:[^.;]|(?<=\d)\.(?=\d)){0,130}"
+_REPORTED = re.compile(_SAID + "$")
+_REPORTED_WOULD = re.compile(_SAID + r"\bwould\s+(?:\w+\s+){0,2}$")
 
 
 def is_unreal(view: str, clause: Clause, lexicon: Lexicon) -> bool:
