@@ -477,14 +477,15 @@ def _bare_infinitive(before: str) -> bool:
     return subject is None  # a capitalised subject right before "to": a headline's plan
 
 
-_TARGET_COUNT = re.compile(
-    r"\b(?:on|against|of)\s+(?:about\s+|some\s+|over\s+|more\s+than\s+)?\d[\d,]*\s+(?:[\w-]+\s+){0,3}?"
-    r"(?:individuals|entities|persons|people|companies|firms|organi[sz]ations|officials|banks|vessels)\b"
-)
-
-
-def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMention], lexicon: Lexicon) -> bool:
-    """'The agreement also provides for ...': a noun phrase that refers back to a measure."""
+def is_back_reference(
+    view: str,
+    clause: Clause,
+    clause_actors: list[ActorMention],
+    lexicon: Lexicon,
+    amounts: list[AmountMention],
+) -> bool:
+    """'The agreement also provides for ...': a noun phrase that refers back to a measure.
+    `amounts` are the clause's figures: new targets counted after a sanction verb are news."""
     trigger = clause.triggers[0]
     if all(t.classes == {"include"} for t in clause.triggers) or (
         trigger.classes == {"include"} and re.search(r"\d", view[trigger.end : clause.end])
@@ -530,7 +531,10 @@ def is_back_reference(view: str, clause: Clause, clause_actors: list[ActorMentio
         re.IGNORECASE,
     ):
         return False  # "The amendments list an additional 42 individuals": new figures, no back-reference
-    if "sanction" in trigger.classes and _TARGET_COUNT.search(view, trigger.end, clause.end):
+    if "sanction" in trigger.classes and any(
+        a.kind == "count" and a.amount.unit in ("people", "entities", "firms") and a.start > trigger.end
+        for a in amounts
+    ):
         return False  # "These new measures will impose restrictions on 33 entities": the targets are new
     match = re.match(
         r"^\W*(?:[^,]{0,40},\s*)?(?:the|this|that|these|those|such|its|their)\s+((?:[\w-]+\s+){0,3}[\w-]+)",

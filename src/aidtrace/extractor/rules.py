@@ -429,7 +429,7 @@ def _clause_records(
         return [], []
     clause_actors = [a for a in actors if clause.start <= a.start < clause.end]
     donors = find_donors(view, clause, trigger, clause_actors, actors, kind, previous_donors, context)
-    if not donors or is_back_reference(view, clause, clause_actors, lexicon):
+    if not donors or is_back_reference(view, clause, clause_actors, lexicon, clause_amounts):
         return [], donors
     cause = _ANSWER_TO.search(view, trigger.end, clause.end)
     if (
